@@ -1,0 +1,488 @@
+"""analyze: parse, qualify, type-check and transpile every rendered model with sqlglot.
+
+Models are analysed in DAG order so each one is qualified against the column
+schemas of its upstream models (derived from their SELECT lists) and sources
+(declared in specs/sources.yaml). Problems are located SpecErrors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ErrorLevel, OptimizeError, ParseError, UnsupportedError
+from sqlglot.optimizer.annotate_types import annotate_types
+from sqlglot.optimizer.qualify import qualify
+from sqlglot.optimizer.scope import Scope, build_scope
+from sqlglot.schema import MappingSchema
+
+from c360_compiler.errors import Location, SpecError, closest
+from c360_compiler.graph import CycleError, Graph
+from c360_compiler.load.kinds import KindBase
+from c360_compiler.load.project import Project
+from c360_compiler.render import Catalog, Relation, RenderedModel, TemplateEnv, sql_location
+
+AUTHORING = "snowflake"
+DIALECTS: tuple[str, ...] = ("snowflake", "duckdb")
+MODES: tuple[str, ...] = ("full", "incremental")
+NUMERIC_AGGREGATES = (exp.Sum, exp.Avg, exp.Stddev, exp.Variance)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class AnalyzedModel:
+    """A model ready to plan and execute: typed columns, lineage, statements per dialect and mode."""
+
+    rendered: RenderedModel
+    query: exp.Query
+    columns: tuple[Column, ...]
+    depends_on: tuple[str, ...]
+    sources: tuple[str, ...]
+    lineage: dict[str, tuple[str, ...]]
+    statements: dict[str, tuple[exp.Expression, ...]]
+    sql: dict[str, dict[str, tuple[str, ...]]]
+    spec_hash: str
+    sql_hash: str
+
+    @property
+    def name(self) -> str:
+        return self.rendered.name
+
+    @property
+    def relation(self) -> Relation:
+        return self.rendered.relation
+
+    @property
+    def kind(self) -> KindBase:
+        return self.rendered.loaded.spec.kind
+
+
+@dataclass
+class Analysis:
+    """Result of analysing a project: models in DAG order plus the graph."""
+
+    models: dict[str, AnalyzedModel] = field(default_factory=dict)
+    graph: Graph = field(default_factory=Graph)
+    errors: list[SpecError] = field(default_factory=list)
+
+
+@cache
+def duckdb_functions() -> frozenset[str]:
+    """Names of every function DuckDB knows (scalar, aggregate, macro, table)."""
+    import duckdb
+
+    with duckdb.connect(":memory:") as conn:
+        rows = conn.execute("SELECT DISTINCT lower(function_name) FROM duckdb_functions()").fetchall()
+    return frozenset(r[0] for r in rows)
+
+
+def analyze(project: Project, rendered: list[RenderedModel], catalog: Catalog, env: TemplateEnv) -> Analysis:
+    """Parse all bodies, build the DAG, then qualify and transpile model by model in order."""
+    result = Analysis()
+    parsed: dict[str, exp.Query] = {}
+    by_name = {r.name: r for r in rendered}
+    for model in rendered:
+        result.graph.add_node(model.name)
+        query, problems = _parse_body(model)
+        result.errors += problems
+        if query is None:
+            continue
+        parsed[model.name] = query
+        deps, problems = _dependencies(model, query, catalog)
+        result.errors += problems
+        for dep in deps:
+            if dep.kind == "model":
+                result.graph.add_edge(dep.name, model.name)
+    try:
+        order = result.graph.order()
+    except CycleError as cycle:
+        first = by_name[cycle.path[0]].loaded
+        result.errors.append(
+            SpecError(
+                first.locate("sql"),
+                f"dependency cycle: {' -> '.join(cycle.path)}",
+                key_path=first.key_path("sql"),
+                expected="models that form a DAG",
+            )
+        )
+        return result
+
+    schema: dict[str, dict[str, dict[str, dict[str, str]]]] = {}
+    for source in project.sources:
+        schema_name = project.schema_of_layer(source.spec.layer)
+        for table in source.spec.tables:
+            schema.setdefault(project.spec.database, {}).setdefault(schema_name, {})[table.name.upper()] = {
+                c.name.upper(): str(c.type) for c in table.columns
+            }
+    for name in order:
+        if name not in parsed:
+            continue
+        model = by_name[name]
+        if any(dep not in result.models for dep in result.graph.parents(name)):
+            continue  # an upstream model failed; its errors are already reported
+        analyzed, problems = _analyze_model(model, parsed[name], schema, catalog, env, result.graph.parents(name))
+        result.errors += problems
+        if analyzed is not None:
+            result.models[name] = analyzed
+            rel = analyzed.relation
+            schema.setdefault(rel.database, {}).setdefault(rel.schema, {})[rel.name.upper()] = {
+                c.name.upper(): c.type for c in analyzed.columns
+            }
+    return result
+
+
+def _parse_body(model: RenderedModel) -> tuple[exp.Query | None, list[SpecError]]:
+    loaded = model.loaded
+    try:
+        statements = [s for s in sqlglot.parse(model.body, dialect=AUTHORING) if s is not None]
+    except ParseError as exc:
+        detail = exc.errors[0] if exc.errors else {}
+        line = loaded.sql_first_line + int(detail.get("line", 1) or 1) - 1
+        message = str(detail.get("description", exc)).strip()
+        return None, [
+            SpecError(
+                Location(loaded.doc.file, line, int(detail.get("col", 1) or 1)),
+                f"SQL syntax error: {message}",
+                key_path=loaded.key_path("sql"),
+                excerpt=str(detail.get("highlight", "")),
+            )
+        ]
+    if len(statements) != 1 or not isinstance(statements[0], exp.Query):
+        return None, [
+            SpecError(
+                loaded.locate("sql"),
+                "the sql of a model must be exactly one SELECT",
+                key_path=loaded.key_path("sql"),
+                expected="a single SELECT (WITH ... allowed)",
+            )
+        ]
+    return statements[0], []
+
+
+def _cte_names(query: exp.Expression) -> set[str]:
+    return {cte.alias_or_name.upper() for cte in query.find_all(exp.CTE)}
+
+
+def _dependencies(model: RenderedModel, query: exp.Query, catalog: Catalog) -> tuple[list[Relation], list[SpecError]]:
+    """Relations a body reads; a table that is neither a model, a source nor a CTE is an error."""
+    ctes = _cte_names(query)
+    deps: dict[str, Relation] = {}
+    errors: list[SpecError] = []
+    for table in query.find_all(exp.Table):
+        if not table.name or isinstance(table.this, exp.Func) or table.find_ancestor(exp.Lateral):
+            continue
+        if not table.db and table.name.upper() in ctes:
+            continue
+        fqn = ".".join(p for p in (table.catalog, table.db, table.name) if p).upper()
+        relation = catalog.by_fqn.get(fqn)
+        if relation is None:
+            candidates = [r.name for r in catalog.models.values()] + [r.name for r in catalog.sources.values()]
+            suggestion = closest(table.name, candidates)
+            errors.append(
+                SpecError(
+                    sql_location(model.loaded, model.loaded.spec.sql, rf"\b{re.escape(table.name)}\b"),
+                    f"unknown table '{fqn}'",
+                    key_path=model.loaded.key_path("sql"),
+                    expected="{{ ref('model') }} or {{ source('source', 'TABLE') }}",
+                    suggestion=suggestion,
+                )
+            )
+            continue
+        deps[relation.fqn] = relation
+    return list(deps.values()), errors
+
+
+def _analyze_model(
+    model: RenderedModel,
+    query: exp.Query,
+    schema: dict[str, Any],
+    catalog: Catalog,
+    env: TemplateEnv,
+    parents: list[str],
+) -> tuple[AnalyzedModel | None, list[SpecError]]:
+    loaded = model.loaded
+    spec = loaded.spec
+    mapping = MappingSchema(schema, dialect=AUTHORING)
+    try:
+        qualified = qualify(
+            query.copy(),
+            schema=mapping,
+            dialect=AUTHORING,
+            validate_qualify_columns=True,
+            identify=False,
+            quote_identifiers=False,
+        )
+    except OptimizeError as exc:
+        return None, [_qualify_error(model, query, mapping, str(exc))]
+    typed = annotate_types(qualified, schema=mapping, dialect=AUTHORING)
+
+    errors: list[SpecError] = []
+    columns: list[Column] = []
+    seen: set[str] = set()
+    descriptions = {c.name.lower(): c.description for c in spec.columns}
+    for projection in typed.selects:
+        name = projection.alias_or_name.lower()
+        if name in seen:
+            errors.append(
+                SpecError(
+                    sql_location(loaded, spec.sql, rf"\b{re.escape(name)}\b"),
+                    f"duplicate output column '{name}'",
+                    key_path=loaded.key_path("sql"),
+                    expected="unique column names in the SELECT list",
+                )
+            )
+        seen.add(name)
+        dtype = projection.type.sql(AUTHORING) if projection.type else "UNKNOWN"
+        columns.append(Column(name, dtype, descriptions.get(name, "")))
+    for i, col in enumerate(spec.columns):
+        if col.name.lower() not in seen:
+            errors.append(
+                SpecError(
+                    loaded.locate("columns", i, "name"),
+                    f"column '{col.name}' is documented but the SQL does not produce it",
+                    key_path=loaded.key_path("columns", i, "name"),
+                    expected="one of " + ", ".join(sorted(seen)),
+                    suggestion=closest(col.name, seen),
+                )
+            )
+    for key in spec.order_by:
+        if key.lower() not in seen:
+            errors.append(
+                SpecError(
+                    loaded.locate("order_by"),
+                    f"order_by column '{key}' is not an output column",
+                    key_path=loaded.key_path("order_by"),
+                    suggestion=closest(key, seen),
+                )
+            )
+    errors += _type_errors(model, typed)
+    errors += _kind_errors(model, seen)
+    if errors:
+        return None, errors
+
+    statements, problems = _statements(model, qualified, [c.name for c in columns], env)
+    if problems:
+        return None, problems
+    sql: dict[str, dict[str, tuple[str, ...]]] = {}
+    for dialect in DIALECTS:
+        sql[dialect] = {}
+        for mode, stmts in statements.items():
+            texts, problems = _transpile(model, stmts, dialect)
+            errors += problems
+            sql[dialect][mode] = texts
+    if errors:
+        return None, errors
+
+    deps = sorted(r.fqn for r in _dependencies(model, query, catalog)[0])
+    spec_hash = _hash(spec.model_dump(mode="json"))
+    sql_hash = _hash({m: list(t) for m, t in sql[AUTHORING].items()})
+    return AnalyzedModel(
+        rendered=model,
+        query=qualified,
+        columns=tuple(columns),
+        depends_on=tuple(parents),
+        sources=tuple(d for d in deps if catalog.by_fqn[d].kind == "source"),
+        lineage=column_lineage(qualified),
+        statements=statements,
+        sql=sql,
+        spec_hash=spec_hash,
+        sql_hash=sql_hash,
+    ), []
+
+
+def _qualify_error(model: RenderedModel, query: exp.Query, mapping: MappingSchema, message: str) -> SpecError:
+    loaded = model.loaded
+    match = re.search(r"Column '([^']+)' could not be resolved", message)
+    if not match:
+        return SpecError(loaded.locate("sql"), f"cannot resolve SQL: {message}", key_path=loaded.key_path("sql"))
+    column = match.group(1)
+    available: dict[str, list[str]] = {}
+    ctes = _cte_names(query)
+    for table in query.find_all(exp.Table):
+        if table.db and table.name.upper() not in ctes:
+            for name in mapping.column_names(table):
+                available.setdefault(name.lower(), []).append(table.name)
+    owners = available.get(column.lower(), [])
+    location = sql_location(loaded, loaded.spec.sql, rf"\b{re.escape(column)}\b")
+    if len(owners) > 1:
+        return SpecError(
+            location,
+            f"ambiguous column '{column.lower()}' (in {', '.join(sorted(set(owners)))})",
+            key_path=loaded.key_path("sql"),
+            expected="a column qualified by its table alias",
+        )
+    return SpecError(
+        location,
+        f"unknown column '{column.lower()}'",
+        key_path=loaded.key_path("sql"),
+        expected="a column of the tables read",
+        suggestion=closest(column.lower(), available),
+    )
+
+
+def _type_errors(model: RenderedModel, typed: exp.Expression) -> list[SpecError]:
+    """Errors sqlglot's type annotation makes visible: numeric aggregates over text, non-boolean filters."""
+    loaded = model.loaded
+    errors = []
+    for agg in typed.find_all(*NUMERIC_AGGREGATES):
+        arg = agg.this
+        if arg is not None and arg.type is not None and arg.type.is_type(*exp.DataType.TEXT_TYPES):
+            errors.append(
+                SpecError(
+                    sql_location(loaded, loaded.spec.sql, rf"\b{agg.key}\s*\("),
+                    f"{agg.key.upper()} over text expression '{arg.sql(AUTHORING)}'",
+                    key_path=loaded.key_path("sql"),
+                    expected="a numeric argument",
+                )
+            )
+    for where in typed.find_all(exp.Where):
+        cond = where.this
+        if cond.type is not None and cond.type.this not in (
+            exp.DataType.Type.BOOLEAN,
+            exp.DataType.Type.UNKNOWN,
+            exp.DataType.Type.NULL,
+        ) and isinstance(cond, exp.Column | exp.Literal):
+            errors.append(
+                SpecError(
+                    sql_location(loaded, loaded.spec.sql, r"\bwhere\b"),
+                    f"WHERE condition '{cond.sql(AUTHORING)}' is {cond.type.sql(AUTHORING)}, not boolean",
+                    key_path=loaded.key_path("sql"),
+                    expected="a boolean condition",
+                )
+            )
+    return errors
+
+
+def _kind_errors(model: RenderedModel, outputs: set[str]) -> list[SpecError]:
+    """Columns a kind names must be produced by the SQL."""
+    loaded = model.loaded
+    kind = loaded.spec.kind
+    named: list[tuple[str, str]] = []
+    for field_name in ("unique_key", "time_column"):
+        value = getattr(kind, field_name, None)
+        for col in [value] if isinstance(value, str) else value or []:
+            named.append((field_name, col))
+    return [
+        SpecError(
+            loaded.locate("kind", field_name),
+            f"{field_name} '{col}' is not an output column",
+            key_path=loaded.key_path("kind", field_name),
+            expected="one of " + ", ".join(sorted(outputs)),
+            suggestion=closest(col, outputs),
+        )
+        for field_name, col in named
+        if col.lower() not in outputs
+    ]
+
+
+def _statements(
+    model: RenderedModel, qualified: exp.Query, columns: list[str], env: TemplateEnv
+) -> tuple[dict[str, tuple[exp.Expression, ...]], list[SpecError]]:
+    """Render the kind template for each mode and parse the resulting statements."""
+    spec = model.loaded.spec
+    kind = spec.kind
+    modes = MODES if kind.incremental else ("full",)
+    out: dict[str, tuple[exp.Expression, ...]] = {}
+    for mode in modes:
+        text = env.render_kind(
+            f"{kind.name}.sql.j2",
+            this=model.relation.fqn,
+            body=qualified.sql(AUTHORING, pretty=True),
+            columns=[c.upper() for c in columns],
+            kind=kind,
+            order_by=[c.upper() for c in spec.order_by],
+            mode=mode,
+        )
+        try:
+            parsed = [s for s in sqlglot.parse(text, dialect=AUTHORING) if s is not None]
+        except ParseError as exc:
+            return {}, [
+                SpecError(
+                    model.loaded.locate("kind"),
+                    f"kind template {kind.name} produced invalid SQL: {exc}",
+                    key_path=model.loaded.key_path("kind"),
+                )
+            ]
+        out[mode] = tuple(parsed)
+    return out, []
+
+
+def _transpile(
+    model: RenderedModel, statements: tuple[exp.Expression, ...], dialect: str
+) -> tuple[tuple[str, ...], list[SpecError]]:
+    loaded = model.loaded
+    texts: list[str] = []
+    errors: list[SpecError] = []
+    for statement in statements:
+        try:
+            texts.append(statement.sql(dialect=dialect, pretty=True, unsupported_level=ErrorLevel.RAISE))
+        except UnsupportedError as exc:
+            errors.append(
+                SpecError(
+                    loaded.locate("sql"),
+                    f"cannot translate to {dialect}: {exc}",
+                    key_path=loaded.key_path("sql"),
+                    expected=f"SQL that {dialect} supports",
+                )
+            )
+            continue
+        if dialect == "duckdb":
+            known = duckdb_functions()
+            for func in statement.find_all(exp.Anonymous):
+                if str(func.this).lower() not in known:
+                    errors.append(
+                        SpecError(
+                            sql_location(loaded, loaded.spec.sql, rf"\b{re.escape(str(func.this))}\s*\("),
+                            f"function {str(func.this).upper()} has no DuckDB translation",
+                            key_path=loaded.key_path("sql"),
+                            expected="a function sqlglot translates (see the DuckDB function list)",
+                        )
+                    )
+    return tuple(texts), errors
+
+
+def column_lineage(query: exp.Query) -> dict[str, tuple[str, ...]]:
+    """For each output column, the `SCHEMA.TABLE.column` source columns it is computed from."""
+    root = build_scope(query)
+    if root is None:
+        return {}
+    lineage: dict[str, tuple[str, ...]] = {}
+    for projection in query.selects:
+        found: set[str] = set()
+        _trace(root, projection, found, depth=0)
+        lineage[projection.alias_or_name.lower()] = tuple(sorted(found))
+    return lineage
+
+
+def _trace(scope: Scope, node: exp.Expression, found: set[str], depth: int) -> None:
+    if depth > 32:
+        return
+    for column in node.find_all(exp.Column):
+        source = scope.sources.get(column.table)
+        if isinstance(source, exp.Table):
+            found.add(f"{source.db}.{source.name}.{column.name}".upper())
+        elif isinstance(source, Scope):
+            for projection in source.expression.selects:
+                if projection.alias_or_name.upper() == column.name.upper():
+                    _trace(source, projection, found, depth + 1)
+            if isinstance(source.expression, exp.Union):
+                for branch in source.union_scopes:
+                    for projection in branch.expression.selects:
+                        if projection.alias_or_name.upper() == column.name.upper():
+                            _trace(branch, projection, found, depth + 1)
+
+
+def _hash(payload: Any) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:16]

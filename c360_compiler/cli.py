@@ -1,0 +1,252 @@
+"""The `c360` command line: a thin layer over the pipeline.
+
+Exit codes: 0 success, 2 spec errors (nothing executed), 1 runtime failure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from c360_compiler.errors import C360RuntimeError, SpecErrors
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="c360: declarative Customer 360 analytics.")
+err = Console(stderr=True)
+out = Console()
+
+ProjectDir = Annotated[
+    Path, typer.Option("--project-dir", "-p", envvar="C360_PROJECT_DIR", help="Project root (holds specs/).")
+]
+TargetOpt = Annotated[str | None, typer.Option("--target", "-t", help="Target from specs/project.yaml.")]
+SelectOpt = Annotated[list[str] | None, typer.Option("--select", "-s", help="dbt-style: model, model+, +model.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
+
+
+@contextmanager
+def _guard(as_json: bool = False) -> Iterator[None]:
+    """Map failures to exit codes with a readable message; never a traceback (unless C360_DEBUG=1)."""
+    try:
+        yield
+    except SpecErrors as exc:
+        if as_json:
+            print(json.dumps({"ok": False, "errors": [e.to_dict() for e in exc.errors]}))
+        err.print(exc.render(), markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    except C360RuntimeError as exc:
+        if as_json:
+            print(json.dumps({"ok": False, "error": str(exc), "model": exc.model}))
+        err.print(f"error: {exc}", markup=False, highlight=False)
+        raise typer.Exit(1) from None
+    except typer.Exit:
+        raise
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        raise typer.Exit(130) from None
+    except Exception as exc:  # noqa: BLE001 - the CLI promises no tracebacks
+        if os.environ.get("C360_DEBUG"):
+            raise
+        err.print(f"error: {type(exc).__name__}: {exc}", markup=False, highlight=False)
+        raise typer.Exit(1) from None
+
+
+def _emit_json(payload: dict[str, Any]) -> None:
+    print(json.dumps(payload, indent=2, sort_keys=True, default=str))
+
+
+@app.command("compile")
+def compile_cmd(project_dir: ProjectDir = Path("."), as_json: JsonOpt = False) -> None:
+    """Validate every spec and write generated/ (SQL per dialect, manifest)."""
+    from c360_compiler.emit import emit
+    from c360_compiler.pipeline import compile_project
+
+    with _guard(as_json):
+        began = time.perf_counter()
+        compiled = compile_project(project_dir)
+        files = emit(compiled)
+        seconds = time.perf_counter() - began
+        if as_json:
+            _emit_json(
+                {
+                    "ok": True,
+                    "models": sorted(compiled.analysis.models),
+                    "files": len(files),
+                    "seconds": round(seconds, 3),
+                }
+            )
+        else:
+            err.print(f"compiled {len(compiled.analysis.models)} models into generated/ in {seconds * 1000:.0f} ms")
+
+
+@app.command("plan")
+def plan_cmd(
+    project_dir: ProjectDir = Path("."),
+    target: TargetOpt = None,
+    select: SelectOpt = None,
+    full_refresh: Annotated[bool, typer.Option("--full-refresh", help="Rebuild selected models.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show what apply would change in the warehouse."""
+    from c360_compiler.execute.connect import connect
+    from c360_compiler.pipeline import compile_project, plan_changes
+
+    with _guard(as_json):
+        compiled = compile_project(project_dir)
+        adapter = connect(compiled.project, target, read_only=_exists_readonly(compiled, target))
+        try:
+            plan = plan_changes(compiled, adapter, select, full_refresh)
+        finally:
+            adapter.close()
+        if as_json:
+            _emit_json({"ok": True, **plan.to_dict()})
+            return
+        _print_plan(plan)
+
+
+def _exists_readonly(compiled: Any, target: str | None) -> bool:
+    """Plan opens an existing DuckDB file read-only (so it never writes); a new one is created."""
+    from c360_compiler.execute.connect import resolve_target
+    from c360_compiler.load.specs import DuckDBTarget
+
+    _, spec = resolve_target(compiled.project, target)
+    return isinstance(spec, DuckDBTarget) and (compiled.project.root / spec.path).exists()
+
+
+def _print_plan(plan: Any) -> None:
+    if plan.is_empty:
+        err.print("no changes: the warehouse matches the specs")
+        return
+    table = Table(title="plan", show_lines=False)
+    for col in ("model", "action", "reason", "category"):
+        table.add_column(col)
+    for change in plan.changes:
+        detail = change.category
+        if change.added_columns:
+            detail += f" (+{', '.join(change.added_columns)})"
+        if change.removed_columns:
+            detail += f" (-{', '.join(change.removed_columns)})"
+        table.add_row(change.model, change.action, change.reason, detail)
+    for removal in plan.removed:
+        table.add_row(removal.model, "drop", "removed from specs", "")
+    err.print(table)
+
+
+@app.command("apply")
+def apply_cmd(
+    project_dir: ProjectDir = Path("."),
+    target: TargetOpt = None,
+    select: SelectOpt = None,
+    full_refresh: Annotated[bool, typer.Option("--full-refresh", help="Rebuild selected models.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Apply the plan atomically: every change lands, or none does."""
+    from c360_compiler.emit import emit
+    from c360_compiler.execute.connect import connect
+    from c360_compiler.pipeline import apply_changes, compile_project, plan_changes
+
+    with _guard(as_json):
+        compiled = compile_project(project_dir)
+        emit(compiled)
+        adapter = connect(compiled.project, target)
+        try:
+            plan = plan_changes(compiled, adapter, select, full_refresh)
+            if plan.is_empty:
+                if as_json:
+                    _emit_json({"ok": True, "changed": 0, "models": []})
+                else:
+                    err.print("no changes: nothing to apply")
+                return
+            with _model_progress(len(plan.changes), quiet=as_json) as progress:
+                report = apply_changes(compiled, adapter, plan, progress)
+        finally:
+            adapter.close()
+        if as_json:
+            _emit_json({"ok": True, "changed": len(report.results), **report.to_dict()})
+        else:
+            err.print(f"applied {len(report.results)} model(s) in {report.seconds:.2f} s (run {report.run_id})")
+
+
+@contextmanager
+def _model_progress(total: int, quiet: bool) -> Iterator[Callable[[str, str, float | None], None]]:
+    """A rich progress bar with one line per finished model and its timing."""
+    if quiet:
+        yield lambda *_: None
+        return
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task("applying", total=total)
+
+        def report(model: str, event: str, seconds: float | None) -> None:
+            if event == "start":
+                bar.update(task, description=f"building {model}")
+            else:
+                bar.advance(task)
+                bar.console.print(f"  [green]✓[/green] {model} [dim]{(seconds or 0):.2f} s[/dim]")
+
+        yield report
+
+
+@app.command("info")
+def info_cmd(project_dir: ProjectDir = Path("."), as_json: JsonOpt = False) -> None:
+    """Project name, targets and the local warehouse path."""
+    from c360_compiler.load.project import load_project
+    from c360_compiler.load.specs import DuckDBTarget
+
+    with _guard(as_json):
+        project = load_project(project_dir)
+        spec = project.spec
+        targets = {name: t.model_dump(mode="json") for name, t in spec.targets.items()}
+        for name, t in spec.targets.items():
+            if isinstance(t, DuckDBTarget):
+                targets[name]["warehouse_path"] = str(project.root / t.path)
+        default = spec.targets[spec.default_target]
+        payload = {
+            "project": spec.name,
+            "database": spec.database,
+            "root": str(project.root),
+            "layers": spec.layers.model_dump(),
+            "meta_schema": spec.meta_schema,
+            "as_of_date": str(spec.as_of_date),
+            "default_target": spec.default_target,
+            "targets": targets,
+            "warehouse_path": str(project.root / default.path) if isinstance(default, DuckDBTarget) else None,
+            "models": len(project.models),
+        }
+        if as_json:
+            _emit_json(payload)
+        else:
+            for key, value in payload.items():
+                out.print(f"[bold]{key}[/bold]: {value}")
+
+
+@app.command("schema")
+def schema_cmd(project_dir: ProjectDir = Path(".")) -> None:
+    """Write JSON Schemas for the spec files to generated/schema/ (editor autocompletion)."""
+    from c360_compiler.emit import write_schemas
+
+    with _guard():
+        for path in write_schemas(project_dir.resolve()):
+            err.print(f"wrote {path.relative_to(project_dir.resolve())}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except SystemExit as exc:
+        sys.exit(exc.code)
