@@ -349,11 +349,16 @@ def _type_errors(model: RenderedModel, typed: exp.Expression) -> list[SpecError]
             )
     for where in typed.find_all(exp.Where):
         cond = where.this
-        if cond.type is not None and cond.type.this not in (
-            exp.DataType.Type.BOOLEAN,
-            exp.DataType.Type.UNKNOWN,
-            exp.DataType.Type.NULL,
-        ) and isinstance(cond, exp.Column | exp.Literal):
+        if (
+            cond.type is not None
+            and cond.type.this
+            not in (
+                exp.DataType.Type.BOOLEAN,
+                exp.DataType.Type.UNKNOWN,
+                exp.DataType.Type.NULL,
+            )
+            and isinstance(cond, exp.Column | exp.Literal)
+        ):
             errors.append(
                 SpecError(
                     sql_location(loaded, loaded.spec.sql, r"\bwhere\b"),

@@ -119,11 +119,13 @@ def _decide(
     incremental = model.kind.incremental
     if old is None or not exists:
         return Change(name, "create", "new model" if old is None else "missing in the warehouse")
+    # Kinds that keep history (scd2) never drop their table: every rebuild is an incremental merge.
+    rebuild = "incremental" if model.kind.keeps_history else "rebuild"
     if full_refresh:
-        return Change(name, "rebuild", "full refresh requested")
+        return Change(name, rebuild, "full refresh requested")
     if old.sql_hash != model.sql_hash or old.materialization != model.kind.materialization:
         category, added, removed = classify_change(old, model)
-        return Change(name, "rebuild", "definition changed", category, added, removed)
+        return Change(name, rebuild, "definition changed", category, added, removed)
     upstream = sorted(set(model.depends_on) & rebuilt)
     if model.kind.materialization == "view":
         return None  # views read their inputs live

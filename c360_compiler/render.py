@@ -84,6 +84,13 @@ class TemplateEnv:
             autoescape=False,
         )
         self.env.globals.update(self._macros())
+        as_of = project.spec.as_of_date
+        self.context: dict[str, Any] = {
+            "project_name": project.spec.name,
+            "database": project.spec.database,
+            "as_of_date": None if as_of == "latest" else as_of.isoformat(),
+        }
+        """Values every body sees: `as_of_date` is an ISO date or None for 'latest transaction date'."""
 
     def _macros(self) -> dict[str, Any]:
         macros: dict[str, Any] = {}
@@ -172,7 +179,7 @@ def render_body(
         return "NULL"
 
     try:
-        text = env.from_string(sql).render(ref=ref, source=source, var=var)
+        text = env.from_string(sql).render(ref=ref, source=source, var=var, **env.context)
     except jinja2.TemplateSyntaxError as exc:
         line = model.sql_first_line + (exc.lineno or 1) - 1
         return None, [

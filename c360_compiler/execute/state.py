@@ -17,6 +17,7 @@ from typing import Any
 from sqlglot import exp
 
 from c360_compiler.execute.base import EngineAdapter
+from c360_compiler.sql_values import insert_rows
 
 TABLES: dict[str, dict[str, str]] = {
     "MODEL_STATE": {
@@ -148,26 +149,11 @@ class StateStore:
         return self.adapter.query(query).records()
 
     def _insert(self, table: str, values: dict[str, Any]) -> None:
-        columns = list(TABLES[table])
-        row = exp.tuple_(*[_literal(values.get(c)) for c in columns])
-        statement = exp.insert(exp.values([row]), self.table(table), columns=columns)
-        self.adapter.execute(statement)
+        self.adapter.execute(insert_rows(self.table(table), list(TABLES[table]), [values]))
 
 
 def _eq(column: str, value: str) -> exp.Expression:
     return exp.column(column).eq(exp.Literal.string(value))
-
-
-def _literal(value: Any) -> exp.Expression:
-    if value is None:
-        return exp.null()
-    if isinstance(value, bool):
-        return exp.Boolean(this=value)
-    if isinstance(value, int | float):
-        return exp.Literal.number(value)
-    if isinstance(value, dt.datetime):
-        return exp.cast(exp.Literal.string(value.isoformat(sep=" ")), "TIMESTAMP")
-    return exp.Literal.string(str(value))
 
 
 def _now() -> dt.datetime:
