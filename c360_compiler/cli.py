@@ -201,6 +201,69 @@ def _model_progress(total: int, quiet: bool) -> Iterator[Callable[[str, str, flo
         yield report
 
 
+@app.command("generate")
+def generate_cmd(
+    project_dir: ProjectDir = Path("."),
+    target: TargetOpt = None,
+    profile: Annotated[str, typer.Option("--profile", help="Profile from specs/generation.yaml.")] = "small",
+    seed: Annotated[int | None, typer.Option("--seed", help="Override the spec's seed.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Generate synthetic bronze data from specs/generation.yaml (replaces, never duplicates)."""
+    from c360_compiler.execute.connect import connect
+    from c360_compiler.execute.state import StateStore
+    from c360_compiler.generate.run import generate, load_generation_spec
+    from c360_compiler.load.project import load_project
+
+    with _guard(as_json):
+        project = load_project(project_dir)
+        load_generation_spec(project)  # validate before touching the warehouse
+        adapter = connect(project, target)
+        try:
+            with _step_progress(quiet=as_json) as progress:
+                report = generate(project, adapter, profile, seed, progress)
+            store = StateStore(adapter, project.spec.meta_schema)
+            for table in report.tables:
+                fingerprint = f"generate:{report.profile}:{report.seed}:{table.rows}"
+                store.record_source(adapter.table(table.schema, table.name), fingerprint, table.rows)
+        finally:
+            adapter.close()
+        payload = {
+            "ok": True,
+            "profile": report.profile,
+            "seed": report.seed,
+            "seconds": round(report.seconds, 2),
+            "tables": {t.name: t.rows for t in report.tables},
+        }
+        if as_json:
+            _emit_json(payload)
+        else:
+            for t in report.tables:
+                err.print(f"  {t.schema}.{t.name}: {t.rows:,} rows")
+            err.print(f"generated profile '{report.profile}' (seed {report.seed}) in {report.seconds:.1f} s")
+
+
+@contextmanager
+def _step_progress(quiet: bool) -> Iterator[Callable[[str, float], None]]:
+    """A rich progress bar driven by (description, fraction done) callbacks."""
+    if quiet:
+        yield lambda *_: None
+        return
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task("generating", total=1.0)
+
+        def report(step: str, fraction: float) -> None:
+            bar.update(task, description=step, completed=max(0.0, min(1.0, fraction)))
+
+        yield report
+
+
 @app.command("info")
 def info_cmd(project_dir: ProjectDir = Path("."), as_json: JsonOpt = False) -> None:
     """Project name, targets and the local warehouse path."""
