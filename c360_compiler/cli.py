@@ -34,19 +34,19 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output o
 
 
 @contextmanager
-def _guard(as_json: bool = False) -> Iterator[None]:
+def _guard(as_json: bool = False, root: Path | None = None) -> Iterator[None]:
     """Map failures to exit codes with a readable message; never a traceback (unless C360_DEBUG=1)."""
     try:
         yield
     except SpecErrors as exc:
         if as_json:
             print(json.dumps({"ok": False, "errors": [e.to_dict() for e in exc.errors]}))
-        err.print(exc.render(), markup=False, highlight=False)
+        err.print(exc.render(root.resolve() if root else None), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     except C360RuntimeError as exc:
         if as_json:
             print(json.dumps({"ok": False, "error": str(exc), "model": exc.model}))
-        err.print(f"error: {exc}", markup=False, highlight=False)
+        err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
     except typer.Exit:
         raise
@@ -56,7 +56,7 @@ def _guard(as_json: bool = False) -> Iterator[None]:
     except Exception as exc:  # noqa: BLE001 - the CLI promises no tracebacks
         if os.environ.get("C360_DEBUG"):
             raise
-        err.print(f"error: {type(exc).__name__}: {exc}", markup=False, highlight=False)
+        err.print(f"error: {type(exc).__name__}: {exc}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
 
 
@@ -70,7 +70,7 @@ def compile_cmd(project_dir: ProjectDir = Path("."), as_json: JsonOpt = False) -
     from c360_compiler.emit import emit
     from c360_compiler.pipeline import compile_project
 
-    with _guard(as_json):
+    with _guard(as_json, project_dir):
         began = time.perf_counter()
         compiled = compile_project(project_dir)
         files = emit(compiled)
@@ -100,7 +100,7 @@ def plan_cmd(
     from c360_compiler.execute.connect import connect
     from c360_compiler.pipeline import compile_project, plan_changes
 
-    with _guard(as_json):
+    with _guard(as_json, project_dir):
         compiled = compile_project(project_dir)
         adapter = connect(compiled.project, target, read_only=_exists_readonly(compiled, target))
         try:
@@ -154,7 +154,7 @@ def apply_cmd(
     from c360_compiler.execute.connect import connect
     from c360_compiler.pipeline import apply_changes, compile_project, plan_changes
 
-    with _guard(as_json):
+    with _guard(as_json, project_dir):
         compiled = compile_project(project_dir)
         emit(compiled)
         adapter = connect(compiled.project, target)
@@ -215,7 +215,7 @@ def generate_cmd(
     from c360_compiler.generate.run import generate, load_generation_spec
     from c360_compiler.load.project import load_project
 
-    with _guard(as_json):
+    with _guard(as_json, project_dir):
         project = load_project(project_dir)
         load_generation_spec(project)  # validate before touching the warehouse
         adapter = connect(project, target)
@@ -270,7 +270,7 @@ def info_cmd(project_dir: ProjectDir = Path("."), as_json: JsonOpt = False) -> N
     from c360_compiler.load.project import load_project
     from c360_compiler.load.specs import DuckDBTarget
 
-    with _guard(as_json):
+    with _guard(as_json, project_dir):
         project = load_project(project_dir)
         spec = project.spec
         targets = {name: t.model_dump(mode="json") for name, t in spec.targets.items()}
@@ -302,7 +302,7 @@ def schema_cmd(project_dir: ProjectDir = Path(".")) -> None:
     """Write JSON Schemas for the spec files to generated/schema/ (editor autocompletion)."""
     from c360_compiler.emit import write_schemas
 
-    with _guard():
+    with _guard(root=project_dir):
         for path in write_schemas(project_dir.resolve()):
             err.print(f"wrote {path.relative_to(project_dir.resolve())}")
 

@@ -33,7 +33,8 @@ class SpecError:
     suggestion: str = ""
     excerpt: str = ""
 
-    def render(self) -> str:
+    def render(self, root: Path | None = None) -> str:
+        """One line of text, plus the source line with a caret when `root` holds the file."""
         head = f"{self.location}: "
         if self.key_path:
             head += f"{self.key_path}: "
@@ -42,8 +43,9 @@ class SpecError:
             text += f" (expected {self.expected})"
         if self.suggestion:
             text += f" Did you mean '{self.suggestion}'?"
-        if self.excerpt:
-            text += "\n" + "\n".join("    " + line for line in self.excerpt.splitlines())
+        excerpt = self.excerpt or (source_excerpt(root / self.location.file, self.location) if root else "")
+        if excerpt:
+            text += "\n" + "\n".join("    " + line for line in excerpt.splitlines())
         return text
 
     def to_dict(self) -> dict[str, object]:
@@ -65,10 +67,10 @@ class SpecErrors(Exception):
         self.errors = sorted(errors, key=lambda e: (e.location.file, e.location.line, e.location.col, e.message))
         super().__init__(self.render())
 
-    def render(self) -> str:
+    def render(self, root: Path | None = None) -> str:
         n = len(self.errors)
         lines = [f"{n} spec error{'s' if n != 1 else ''}:"]
-        lines += [e.render() for e in self.errors]
+        lines += [e.render(root) for e in self.errors]
         return "\n".join(lines)
 
 
@@ -126,3 +128,18 @@ def relative(path: Path, root: Path) -> str:
         return str(path.resolve().relative_to(root.resolve()))
     except ValueError:
         return str(path)
+
+
+def source_excerpt(path: Path, location: Location) -> str:
+    """The spec line at `location` with a caret under the column ('' when unreadable)."""
+    if location.line < 1:
+        return ""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return ""
+    if location.line > len(lines):
+        return ""
+    line = lines[location.line - 1]
+    caret = " " * max(location.col - 1, 0) + "^"
+    return f"{line}\n{caret}"

@@ -149,14 +149,14 @@ def render_body(
     def source(source_name: str, table: str) -> str:
         relation = catalog.sources.get((str(source_name).lower(), str(table).lower()))
         if relation is None:
-            tables = [f"{s}.{t}" for s, t in catalog.sources]
+            tables = [f"{s}.{r.name}" for (s, _), r in catalog.sources.items()]
             errors.append(
                 SpecError(
                     at(f"source\\(\\s*['\"]{re.escape(str(source_name))}"),
                     f"unknown source table '{source_name}.{table}'",
                     key_path=model.key_path("sql"),
                     expected="a table declared in specs/sources.yaml",
-                    suggestion=closest(f"{source_name}.{table}".lower(), tables),
+                    suggestion=closest(f"{source_name}.{table}", tables),
                 )
             )
             return f"{catalog_db(catalog)}.UNKNOWN.{table}"
@@ -218,9 +218,9 @@ def sql_location(model: LoadedModel, sql: str, pattern: str) -> Location:
 
 
 def _indent(model: LoadedModel, body_line: int) -> int:
-    """Indentation of a block-scalar line in the YAML source (0 if unknown)."""
+    """Indentation of the block scalar holding the SQL (0 for a plain scalar)."""
     lines = model.doc.text.splitlines()
-    index = model.sql_first_line - 1 + body_line
-    if 0 <= index < len(lines):
-        return len(lines[index]) - len(lines[index].lstrip())
-    return 0
+    first = model.sql_first_line - 1
+    body = lines[first : first + model.spec.sql.rstrip("\n").count("\n") + 1]
+    indents = [len(line) - len(line.lstrip()) for line in body if line.strip()]
+    return min(indents) if indents and 0 <= first + body_line < len(lines) else 0

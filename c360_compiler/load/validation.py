@@ -62,7 +62,8 @@ def to_spec_error(err: Any, model: type[BaseModel], doc: YamlDocument, base: Key
     elif kind == "union_tag_invalid":
         tag = str(ctx.get("tag", ""))
         tags = [t.strip(" '") for t in str(ctx.get("expected_tags", "")).split(",") if t.strip()]
-        message = f"unknown {ctx.get('discriminator', 'kind').strip(chr(39))} '{tag}'"
+        noun = str(path[-1]) if path and isinstance(path[-1], str) else str(ctx.get("discriminator", "")).strip("'")
+        message = f"unknown {noun} '{tag}'"
         expected = "one of " + ", ".join(tags)
         suggestion = closest(tag, tags)
     elif kind == "literal_error":
