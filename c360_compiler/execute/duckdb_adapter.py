@@ -48,7 +48,8 @@ class DuckDBAdapter(EngineAdapter):
             raise C360RuntimeError(f"warehouse file {self.path} does not exist; run `c360 apply` first")
         if self.path.is_dir():
             raise C360RuntimeError(f"warehouse path {self.path} is a directory, expected a DuckDB file")
-        config: dict[str, Any] = {"threads": self.threads}
+        # Spill next to the warehouse file, not in the current directory (the default for :memory:).
+        config: dict[str, Any] = {"threads": self.threads, "temp_directory": f"{self.path}.tmp"}
         if self.memory_limit:
             config["memory_limit"] = self.memory_limit
         conn = duckdb.connect(":memory:", config=config)
