@@ -147,9 +147,10 @@ def apply_cmd(
     target: TargetOpt = None,
     select: SelectOpt = None,
     full_refresh: Annotated[bool, typer.Option("--full-refresh", help="Rebuild selected models.")] = False,
+    run_tests_after: Annotated[bool, typer.Option("--test/--no-test", help="Run data tests of applied models.")] = True,
     as_json: JsonOpt = False,
 ) -> None:
-    """Apply the plan atomically: every change lands, or none does."""
+    """Apply the plan atomically: every change lands, or none does; then test what changed."""
     from c360_compiler.emit import emit
     from c360_compiler.execute.connect import connect
     from c360_compiler.pipeline import apply_changes, compile_project, plan_changes
@@ -168,12 +169,25 @@ def apply_cmd(
                 return
             with _model_progress(len(plan.changes), quiet=as_json) as progress:
                 report = apply_changes(compiled, adapter, plan, progress)
+            tests = None
+            if run_tests_after and report.results:
+                from c360_compiler.datatests.run import run_tests
+
+                tests = run_tests(compiled, adapter, {r.model for r in report.results})
         finally:
             adapter.close()
+        ok = tests is None or tests.ok
         if as_json:
-            _emit_json({"ok": True, "changed": len(report.results), **report.to_dict()})
+            payload = {"ok": ok, "changed": len(report.results), **report.to_dict()}
+            if tests is not None:
+                payload["tests"] = tests.to_dict()
+            _emit_json(payload)
         else:
             err.print(f"applied {len(report.results)} model(s) in {report.seconds:.2f} s (run {report.run_id})")
+            if tests is not None:
+                _print_tests(tests)
+        if not ok:
+            raise typer.Exit(1)
 
 
 @contextmanager
@@ -199,6 +213,55 @@ def _model_progress(total: int, quiet: bool) -> Iterator[Callable[[str, str, flo
                 bar.console.print(f"  [green]✓[/green] {model} [dim]{(seconds or 0):.2f} s[/dim]")
 
         yield report
+
+
+@app.command("test")
+def test_cmd(
+    project_dir: ProjectDir = Path("."),
+    target: TargetOpt = None,
+    select: SelectOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run the data tests declared in the specs; exit 1 when any fails."""
+    from c360_compiler.datatests.run import run_tests
+    from c360_compiler.execute.connect import connect
+    from c360_compiler.pipeline import compile_project
+    from c360_compiler.pipeline import select as select_models
+
+    with _guard(as_json, project_dir):
+        compiled = compile_project(project_dir)
+        chosen = select_models(compiled, select)
+        adapter = connect(compiled.project, target)
+        try:
+            report = run_tests(compiled, adapter, chosen)
+        finally:
+            adapter.close()
+        if as_json:
+            _emit_json(report.to_dict())
+        else:
+            _print_tests(report)
+        if not report.ok:
+            raise typer.Exit(1)
+
+
+def _print_tests(report: Any) -> None:
+    """A table of the failing tests (row counts and a sample), then a one-line summary."""
+    problems = [r for r in report.results if r.status != "pass"]
+    counts = report.counts()
+    summary = f"data tests: {counts['pass']} passed, {counts['fail']} failed, {counts['error']} errors"
+    if not problems:
+        err.print(f"{summary} in {report.seconds:.2f} s")
+        return
+    table = Table(title="failing data tests")
+    for col in ("status", "test", "failing rows", "sample / message"):
+        table.add_column(col, overflow="fold")
+    order = {"error": 0, "fail": 1, "pass": 2}
+    for r in sorted(problems, key=lambda r: (order.get(r.status, 3), r.test_id)):
+        style = {"pass": "green", "fail": "red", "error": "yellow"}.get(r.status, "")
+        detail = r.message or (json.dumps(r.sample[:2], default=str) if r.sample else "")
+        table.add_row(f"[{style}]{r.status}[/{style}]", r.test_id, str(r.failing_rows), detail[:160])
+    err.print(table)
+    err.print(f"{summary} in {report.seconds:.2f} s")
 
 
 @app.command("generate")
