@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -92,6 +93,7 @@ def analyze(project: Project, rendered: list[RenderedModel], catalog: Catalog, e
     """Parse all bodies, build the DAG, then qualify and transpile model by model in order."""
     result = Analysis()
     parsed: dict[str, exp.Query] = {}
+    reads: dict[str, list[Relation]] = {}
     by_name = {r.name: r for r in rendered}
     for model in rendered:
         result.graph.add_node(model.name)
@@ -101,6 +103,7 @@ def analyze(project: Project, rendered: list[RenderedModel], catalog: Catalog, e
             continue
         parsed[model.name] = query
         deps, problems = _dependencies(model, query, catalog)
+        reads[model.name] = deps
         result.errors += problems
         for dep in deps:
             if dep.kind == "model":
@@ -126,20 +129,19 @@ def analyze(project: Project, rendered: list[RenderedModel], catalog: Catalog, e
             schema.setdefault(project.spec.database, {}).setdefault(schema_name, {})[table.name.upper()] = {
                 c.name.upper(): str(c.type) for c in table.columns
             }
+    mapping = MappingSchema(schema, dialect=AUTHORING)
     for name in order:
         if name not in parsed:
             continue
         model = by_name[name]
         if any(dep not in result.models for dep in result.graph.parents(name)):
             continue  # an upstream model failed; its errors are already reported
-        analyzed, problems = _analyze_model(model, parsed[name], schema, catalog, env, result.graph.parents(name))
+        analyzed, problems = _analyze_model(model, parsed[name], reads[name], mapping, env, result.graph.parents(name))
         result.errors += problems
         if analyzed is not None:
             result.models[name] = analyzed
-            rel = analyzed.relation
-            schema.setdefault(rel.database, {}).setdefault(rel.schema, {})[rel.name.upper()] = {
-                c.name.upper(): c.type for c in analyzed.columns
-            }
+            columns = {c.name.upper(): c.type for c in analyzed.columns}
+            mapping.add_table(exp.to_table(analyzed.relation.fqn), columns, dialect=AUTHORING)
     return result
 
 
@@ -207,17 +209,17 @@ def _dependencies(model: RenderedModel, query: exp.Query, catalog: Catalog) -> t
 def _analyze_model(
     model: RenderedModel,
     query: exp.Query,
-    schema: dict[str, Any],
-    catalog: Catalog,
+    reads: list[Relation],
+    mapping: MappingSchema,
     env: TemplateEnv,
     parents: list[str],
 ) -> tuple[AnalyzedModel | None, list[SpecError]]:
+    """Qualify, type and check one model (its parsed body is qualified in place), then render its statements."""
     loaded = model.loaded
     spec = loaded.spec
-    mapping = MappingSchema(schema, dialect=AUTHORING)
     try:
         qualified = qualify(
-            query.copy(),
+            query,
             schema=mapping,
             dialect=AUTHORING,
             validate_qualify_columns=True,
@@ -225,7 +227,8 @@ def _analyze_model(
             quote_identifiers=False,
         )
     except OptimizeError as exc:
-        return None, [_qualify_error(model, query, mapping, str(exc))]
+        original = sqlglot.parse_one(model.body, dialect=AUTHORING)  # qualify may have half-rewritten `query`
+        return None, [_qualify_error(model, original, mapping, str(exc))]
     typed = annotate_types(qualified, schema=mapping, dialect=AUTHORING)
 
     errors: list[SpecError] = []
@@ -246,6 +249,14 @@ def _analyze_model(
         seen.add(name)
         dtype = projection.type.sql(AUTHORING) if projection.type else "UNKNOWN"
         columns.append(Column(name, dtype, descriptions.get(name, "")))
+    body_columns = columns
+    errors += _kind_errors(model, seen)
+    output_columns = getattr(spec.kind, "output_columns", None)
+    if output_columns is not None:  # kinds that add or rename columns (scd2, segments)
+        columns = [
+            Column(n, t, descriptions.get(n, "")) for n, t in output_columns([(c.name, c.type) for c in columns])
+        ]
+        seen = {c.name for c in columns}
     for i, col in enumerate(spec.columns):
         if col.name.lower() not in seen:
             errors.append(
@@ -268,11 +279,10 @@ def _analyze_model(
                 )
             )
     errors += _type_errors(model, typed)
-    errors += _kind_errors(model, seen)
     if errors:
         return None, errors
 
-    statements, problems = _statements(model, qualified, [c.name for c in columns], env)
+    statements, problems = _statements(model, qualified, body_columns, env)
     if problems:
         return None, problems
     sql: dict[str, dict[str, tuple[str, ...]]] = {}
@@ -285,7 +295,6 @@ def _analyze_model(
     if errors:
         return None, errors
 
-    deps = sorted(r.fqn for r in _dependencies(model, query, catalog)[0])
     spec_hash = _hash(spec.model_dump(mode="json"))
     sql_hash = _hash({m: list(t) for m, t in sql[AUTHORING].items()})
     return AnalyzedModel(
@@ -293,7 +302,7 @@ def _analyze_model(
         query=qualified,
         columns=tuple(columns),
         depends_on=tuple(parents),
-        sources=tuple(d for d in deps if catalog.by_fqn[d].kind == "source"),
+        sources=tuple(sorted(r.fqn for r in reads if r.kind == "source")),
         lineage=column_lineage(qualified),
         statements=statements,
         sql=sql,
@@ -375,7 +384,7 @@ def _kind_errors(model: RenderedModel, outputs: set[str]) -> list[SpecError]:
     loaded = model.loaded
     kind = loaded.spec.kind
     named: list[tuple[str, str]] = []
-    for field_name in ("unique_key", "time_column"):
+    for field_name in ("unique_key", "time_column", "updated_at", "check_cols", "type1_cols"):
         value = getattr(kind, field_name, None)
         for col in [value] if isinstance(value, str) else value or []:
             named.append((field_name, col))
@@ -393,22 +402,30 @@ def _kind_errors(model: RenderedModel, outputs: set[str]) -> list[SpecError]:
 
 
 def _statements(
-    model: RenderedModel, qualified: exp.Query, columns: list[str], env: TemplateEnv
+    model: RenderedModel, qualified: exp.Query, body_columns: list[Column], env: TemplateEnv
 ) -> tuple[dict[str, tuple[exp.Expression, ...]], list[SpecError]]:
     """Render the kind template for each mode and parse the resulting statements."""
     spec = model.loaded.spec
     kind = spec.kind
+    columns = [c.name for c in body_columns]
     modes = MODES if kind.incremental else ("full",)
     out: dict[str, tuple[exp.Expression, ...]] = {}
+    extra: dict[str, Any] = {}
+    template_context = getattr(kind, "template_context", None)
+    if template_context is not None:  # kinds that read more specs (segments rules)
+        extra, problems = template_context(env.project, [(c.name, c.type) for c in body_columns])
+        if problems:
+            return {}, problems
     for mode in modes:
         text = env.render_kind(
             f"{kind.name}.sql.j2",
             this=model.relation.fqn,
-            body=qualified.sql(AUTHORING, pretty=True),
+            body=qualified.sql(AUTHORING),
             columns=[c.upper() for c in columns],
             kind=kind,
             order_by=[c.upper() for c in spec.order_by],
             mode=mode,
+            **extra,
         )
         try:
             parsed = [s for s in sqlglot.parse(text, dialect=AUTHORING) if s is not None]
@@ -463,15 +480,25 @@ def column_lineage(query: exp.Query) -> dict[str, tuple[str, ...]]:
     root = build_scope(query)
     if root is None:
         return {}
-    lineage: dict[str, tuple[str, ...]] = {}
-    for projection in query.selects:
-        found: set[str] = set()
-        _trace(root, projection, found, depth=0)
-        lineage[projection.alias_or_name.lower()] = tuple(sorted(found))
-    return lineage
+    names = [p.alias_or_name.lower() for p in query.selects]
+    found: dict[str, set[str]] = {n: set() for n in names}
+    for branch in _branches(root):
+        for name, projection in zip(names, branch.expression.selects, strict=False):
+            _trace(branch, projection, found[name], depth=0)
+    return {n: tuple(sorted(found[n])) for n in names}
+
+
+def _branches(scope: Scope) -> Iterator[Scope]:
+    """The SELECT scopes of a scope: itself, or every branch of a UNION / INTERSECT / EXCEPT."""
+    if scope.set_operation_scopes:
+        for child in scope.set_operation_scopes:
+            yield from _branches(child)
+    else:
+        yield scope
 
 
 def _trace(scope: Scope, node: exp.Expression, found: set[str], depth: int) -> None:
+    """Follow the columns of `node` through CTEs and subqueries down to base tables."""
     if depth > 32:
         return
     for column in node.find_all(exp.Column):
@@ -479,14 +506,20 @@ def _trace(scope: Scope, node: exp.Expression, found: set[str], depth: int) -> N
         if isinstance(source, exp.Table):
             found.add(f"{source.db}.{source.name}.{column.name}".upper())
         elif isinstance(source, Scope):
-            for projection in source.expression.selects:
-                if projection.alias_or_name.upper() == column.name.upper():
-                    _trace(source, projection, found, depth + 1)
-            if isinstance(source.expression, exp.Union):
-                for branch in source.union_scopes:
-                    for projection in branch.expression.selects:
-                        if projection.alias_or_name.upper() == column.name.upper():
-                            _trace(branch, projection, found, depth + 1)
+            for branch in _branches(source):
+                selects = branch.expression.selects
+                index = _output_index(source, column.name)
+                if index is not None and index < len(selects):
+                    _trace(branch, selects[index], found, depth + 1)
+
+
+def _output_index(scope: Scope, name: str) -> int | None:
+    """Position of output column `name` of a scope (set operations name columns by their first branch)."""
+    first = next(_branches(scope))
+    for i, projection in enumerate(first.expression.selects):
+        if projection.alias_or_name.upper() == name.upper():
+            return i
+    return None
 
 
 def _hash(payload: Any) -> str:

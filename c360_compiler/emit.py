@@ -41,6 +41,8 @@ def emit(compiled: Compiled, out_dir: Path | None = None) -> list[Path]:
                 if stale not in wanted:
                     stale.unlink()
     written.append(_write(root / "manifest.json", json.dumps(manifest(compiled), indent=2, sort_keys=True) + "\n"))
+    if out_dir is None:
+        written += write_schemas(compiled.project.root)
     return written
 
 

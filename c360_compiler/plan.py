@@ -102,8 +102,9 @@ def make_plan(
         change = _decide(model, state.get(name), fingerprints[name], rebuilt, name in existing, full_refresh)
         if change is not None:
             changes.append(change)
-            if model.kind.materialization == "table":
-                rebuilt.add(name)
+            rebuilt.add(name)
+        elif model.kind.materialization == "view" and set(model.depends_on) & rebuilt:
+            rebuilt.add(name)  # an unchanged view passes its inputs' changes on to the tables that read it
     removed = tuple(
         Removal(s.model, s.schema_name, s.materialization)
         for s in sorted(state.values(), key=lambda s: s.model)

@@ -214,7 +214,9 @@ def sql_location(model: LoadedModel, sql: str, pattern: str) -> Location:
     before = sql[: match.start()]
     line = before.count("\n")
     col = match.start() - (before.rfind("\n") + 1) + 1
-    return Location(model.doc.file, model.sql_first_line + line, col + _indent(model, line))
+    inline = model.doc.inline_cols.get(model.path + ("sql",))
+    offset = inline - 1 if inline is not None and line == 0 else _indent(model, line)
+    return Location(model.doc.file, model.sql_first_line + line, col + offset)
 
 
 def _indent(model: LoadedModel, body_line: int) -> int:

@@ -158,6 +158,19 @@ def _apply_build_aside(
             else:
                 for name in level:
                     build(name)
+        # Publish: tables swap in; views are recreated against the live names.
+        for name in (n for level in levels for n in level):
+            model, change = analysis.models[name], changes[name]
+            rel = model.relation
+            if model.kind.materialization == "view":
+                adapter.execute(f"DROP VIEW IF EXISTS {rel.fqn}{STAGED_SUFFIX}")
+                for statement in model.statements[change.mode]:
+                    _run(adapter, model, statement, native=False)
+            else:
+                for statement in adapter.swap_in(rel.schema, rel.name, rel.name + STAGED_SUFFIX, "table"):
+                    _run(adapter, model, statement, native=True)
+            rows, seconds = timings[name]
+            _record(state, model, change, plan, rows, seconds, report)
     except BaseException:
         for rel in staged.values():
             for noun in ("TABLE", "VIEW"):
@@ -166,19 +179,6 @@ def _apply_build_aside(
                 except Exception:  # noqa: BLE001 - best-effort cleanup; the original error matters
                     continue
         raise
-    # Publish: tables swap in; views are recreated against the live names.
-    for name in (n for level in levels for n in level):
-        model, change = analysis.models[name], changes[name]
-        rel = model.relation
-        if model.kind.materialization == "view":
-            adapter.execute(f"DROP VIEW IF EXISTS {rel.fqn}{STAGED_SUFFIX}")
-            for statement in model.statements[change.mode]:
-                _run(adapter, model, statement, native=False)
-        else:
-            for statement in adapter.swap_in(rel.schema, rel.name, rel.name + STAGED_SUFFIX, "table"):
-                _run(adapter, model, statement, native=True)
-        rows, seconds = timings[name]
-        _record(state, model, change, plan, rows, seconds, report)
     for removal in plan.removed:
         noun = "VIEW" if removal.materialization == "view" else "TABLE"
         adapter.execute(f"DROP {noun} IF EXISTS {adapter.table(removal.schema, removal.model)}")

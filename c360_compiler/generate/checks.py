@@ -16,7 +16,9 @@ def check_spec(spec: GenerationSpec, doc: YamlDocument) -> list[SpecError]:
     out: list[SpecError] = []
 
     def err(path: KeyPath, message: str, expected: str = "", suggestion: str = "") -> None:
-        out.append(SpecError(doc.locate(path), message, key_path=format_path(path), expected=expected, suggestion=suggestion))
+        out.append(
+            SpecError(doc.locate(path), message, key_path=format_path(path), expected=expected, suggestion=suggestion)
+        )
 
     def known(path: KeyPath, names: Iterable[str], allowed: list[str], what: str) -> None:
         for name in names:
@@ -61,10 +63,17 @@ def check_spec(spec: GenerationSpec, doc: YamlDocument) -> list[SpecError]:
         if seg.age[0] < cust.age[0] or seg.age[1] > cust.age[1]:
             err(base + ("age",), f"age band {list(seg.age)} leaves customers.age {list(cust.age)}", "a band inside it")
         if seg.credit_limit and (seg.credit_limit[0] < lim.min or seg.credit_limit[1] > lim.max):
-            err(base + ("credit_limit",), f"credit limits {list(seg.credit_limit)} leave [{lim.min}, {lim.max}]",
-                "a range inside customers.credit_limit")
+            err(
+                base + ("credit_limit",),
+                f"credit limits {list(seg.credit_limit)} leave [{lim.min}, {lim.max}]",
+                "a range inside customers.credit_limit",
+            )
         if seg.credit_limit and -(-seg.credit_limit[0] // lim.step) * lim.step > seg.credit_limit[1]:
-            err(base + ("credit_limit",), "credit limit range holds no multiple of the step", f"a multiple of {lim.step}")
+            err(
+                base + ("credit_limit",),
+                "credit limit range holds no multiple of the step",
+                f"a multiple of {lim.step}",
+            )
         years = seg.account_age_years or cust.account_age_years
         if years[0] <= 0:
             err(base + ("account_age_years",), "accounts must open before the end date", "a positive account age")
@@ -79,8 +88,14 @@ def check_spec(spec: GenerationSpec, doc: YamlDocument) -> list[SpecError]:
             dpath = base + ("decline_types", dname)
             if dtype.event == "employment_change" and dtype.employment_status is None:
                 err(dpath, "an employment_change event needs employment_status", "the status after the change")
-            if dtype.employment_status is not None:
-                known(dpath, [dtype.employment_status], cust.employment_statuses, "employment status")
+            status = dtype.employment_status
+            if status is not None and status not in cust.employment_statuses:
+                err(
+                    dpath + ("employment_status",),
+                    f"unknown employment status '{status}'",
+                    "one of " + ", ".join(cust.employment_statuses),
+                    closest(status, cust.employment_statuses),
+                )
             known(dpath + ("employed_before",), dtype.employed_before, cust.employment_statuses, "employment status")
             allowed = [s for s in dtype.employed_before if seg.employment.get(s, 0) > 0]
             if dtype.employed_before and not allowed:
@@ -88,15 +103,28 @@ def check_spec(spec: GenerationSpec, doc: YamlDocument) -> list[SpecError]:
         if is_decline:
             assert isinstance(seg.trend, DeclineTrend)
             if seg.trend.start_months_before_end[1] >= spec.transactions.history_months:
-                err(base + ("trend", "start_months_before_end"), "the decline starts before the history does",
-                    f"fewer than history_months ({spec.transactions.history_months})")
+                err(
+                    base + ("trend", "start_months_before_end"),
+                    "the decline starts before the history does",
+                    f"fewer than history_months ({spec.transactions.history_months})",
+                )
             if seg.trend.start_months_before_end[0] < 1:
-                err(base + ("trend", "start_months_before_end"), "the decline must start at least a month before the end")
+                err(base + ("trend", "start_months_before_end"), "the decline must start before the end", "at least 1")
             if seg.trend.drop[1] > 1:
                 err(base + ("trend", "drop"), "a drop above 1 means negative spend", "shares in [0, 1]")
     for i, cat in enumerate(spec.categories):
         if cat.amount[0] <= 0:
             err(("categories", i, "amount"), "amounts must be positive", "a range above 0")
+    width = len(cust.id_prefix) + cust.id_digits
+    if width > 12:
+        err(("customers", "id_digits"), f"customer ids would be {width} characters", "at most 12 (VARCHAR(12))")
+    for name, prof in spec.profiles.items():
+        if prof.customers >= 10**cust.id_digits:
+            err(
+                ("profiles", name, "customers"),
+                f"{prof.customers} customers do not fit {cust.id_digits}-digit ids",
+                f"fewer than {10**cust.id_digits}",
+            )
     delta = spec.changes.credit_limit_delta
     if abs(delta[0]) < lim.step and abs(delta[1]) < lim.step:
         err(("changes", "credit_limit_delta"), "credit limit changes are smaller than one step", f"at least {lim.step}")
@@ -108,5 +136,12 @@ def check_profile(spec: GenerationSpec, doc: YamlDocument, profile: str) -> list
     if profile in spec.profiles:
         return []
     names = sorted(spec.profiles)
-    return [SpecError(doc.locate(("profiles",)), f"unknown profile '{profile}'", key_path="profiles",
-                      expected="one of " + ", ".join(names), suggestion=closest(profile, names))]
+    return [
+        SpecError(
+            doc.locate(("profiles",)),
+            f"unknown profile '{profile}'",
+            key_path="profiles",
+            expected="one of " + ", ".join(names),
+            suggestion=closest(profile, names),
+        )
+    ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import operator
 from functools import reduce
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
@@ -66,7 +66,104 @@ class IncrementalByTimeKind(KindBase):
     incremental: ClassVar[bool] = True
 
 
-KINDS: tuple[type[KindBase], ...] = (ViewKind, TableKind, IncrementalByUniqueKeyKind, IncrementalByTimeKind)
+class Scd2Kind(KindBase):
+    """Slowly changing dimension Type 2 (dbt snapshot semantics), merged from a feed of observed states.
+
+    The body yields one row per key per observed state, stamped with `updated_at`. The table keeps one
+    row per version; every run re-derives the versions of the keys in the body from the body plus the
+    versions already stored, so history is never lost and late changes split the version covering them.
+    See docs/kinds/scd2.md.
+    """
+
+    name: Literal["scd2"] = "scd2"
+    unique_key: list[str] = Field(min_length=1, description="Natural key column(s) of the entity.")
+    updated_at: str = Field(description="Body column with the time the observed state took effect.")
+    strategy: Literal["timestamp", "check"] = Field(
+        default="check",
+        description="timestamp: every newer updated_at opens a version; check: only a change of check_cols does.",
+    )
+    check_cols: list[str] = Field(
+        default_factory=list, description="check strategy: Type 2 columns (default: all but key and Type 1)."
+    )
+    type1_cols: list[str] = Field(
+        default_factory=list, description="Columns overwritten in every version with the latest observed value."
+    )
+    valid_from: str = Field(default="valid_from", description="Output column: version start (inclusive).")
+    valid_to: str = Field(default="valid_to", description="Output column: version end (exclusive); NULL = open.")
+    is_current: str = Field(default="is_current", description="Output column: TRUE on the open version.")
+    surrogate_key: str = Field(default="scd_id", description="Output column: a key per version.")
+    surrogate_key_type: Literal["sequence", "hash"] = Field(
+        default="sequence",
+        description="sequence: BIGINT numbered in (key, valid_from) order, stable once assigned; hash: MD5 text.",
+    )
+    hard_deletes: Literal["ignore", "invalidate"] = Field(
+        default="ignore",
+        description="invalidate: close the open version of keys missing from the body (body = full snapshot).",
+    )
+    materialization: ClassVar[str] = "table"
+    incremental: ClassVar[bool] = True
+    keeps_history: ClassVar[bool] = True
+
+    _normalise_key = field_validator("unique_key", mode="before")(_as_list)
+
+    def scd_columns(self) -> tuple[str, str, str, str]:
+        """(surrogate key, valid_from, valid_to, is_current) output column names."""
+        return self.surrogate_key, self.valid_from, self.valid_to, self.is_current
+
+    def output_columns(self, columns: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """Table columns from the body's (name, type): key first, updated_at becomes valid_from/valid_to."""
+        stamp = next((t for c, t in columns if c.lower() == self.updated_at.lower()), "TIMESTAMP")
+        key_type = "BIGINT" if self.surrogate_key_type == "sequence" else "VARCHAR"
+        body = [(c, t) for c, t in columns if c.lower() != self.updated_at.lower()]
+        return [
+            (self.surrogate_key.lower(), key_type),
+            *body,
+            (self.valid_from.lower(), stamp),
+            (self.valid_to.lower(), stamp),
+            (self.is_current.lower(), "BOOLEAN"),
+        ]
+
+    def tracked(self, columns: list[str]) -> tuple[list[str], list[str], list[str]]:
+        """(check columns, Type 1 columns, carried columns) among the body's `columns` (lower case)."""
+        keys = {k.lower() for k in self.unique_key} | {self.updated_at.lower()}
+        type1 = [c.lower() for c in self.type1_cols]
+        rest = [c for c in columns if c not in keys and c not in type1]
+        if self.strategy == "timestamp":
+            return [], type1, rest
+        check = [c.lower() for c in self.check_cols] or rest
+        return check, type1, [c for c in rest if c not in check]
+
+
+class SegmentsKind(KindBase):
+    """A table of the body's rows plus a segment column assigned by ordered rules in specs/segments.yaml.
+
+    The first rule whose boolean expression holds names the segment; rows matching none get the
+    default. Rules are validated against the body's columns when the project compiles.
+    """
+
+    name: Literal["segments"] = "segments"
+    rules_file: str = Field(default="segments.yaml", description="Rules file under specs/.")
+    segment_column: str = Field(default="customer_segment", description="Output column holding the segment.")
+
+    def output_columns(self, columns: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        return [*columns, (self.segment_column.lower(), "VARCHAR")]
+
+    def template_context(self, project: Any, columns: list[tuple[str, str]]) -> tuple[dict[str, Any], list[Any]]:
+        """`segmentation` for the kind template: the rules file validated against the body columns."""
+        from c360_compiler.segments import load_segmentation
+
+        segmentation, problems = load_segmentation(project, self.rules_file, columns)
+        return {"segmentation": segmentation}, problems
+
+
+KINDS: tuple[type[KindBase], ...] = (
+    ViewKind,
+    TableKind,
+    IncrementalByUniqueKeyKind,
+    IncrementalByTimeKind,
+    Scd2Kind,
+    SegmentsKind,
+)
 
 Kind = Annotated[reduce(operator.or_, KINDS), Field(discriminator="name")]
 

@@ -9,9 +9,11 @@ from typing import TypeVar
 from pydantic import BaseModel
 
 from c360_compiler.errors import ErrorCollector, Location, SpecError, closest, relative
+from c360_compiler.generate.spec import GenerationSpec
 from c360_compiler.load.specs import ModelsFile, ModelSpec, ProjectSpec, SourcesFile, SourceSpec
 from c360_compiler.load.validation import validate
 from c360_compiler.load.yaml_source import KeyPath, YamlDocument, format_path, read_yaml
+from c360_compiler.segments import SegmentsFile
 
 SPECS_DIR = "specs"
 
@@ -19,6 +21,8 @@ SPEC_FILES: dict[str, type[BaseModel]] = {
     "project.yaml": ProjectSpec,
     "sources.yaml": SourcesFile,
     "models/*.yaml": ModelsFile,
+    "generation.yaml": GenerationSpec,
+    "segments.yaml": SegmentsFile,
 }
 """Spec file patterns (under specs/) and the model each validates as; `c360 schema` writes one JSON Schema each."""
 
@@ -121,11 +125,27 @@ def load_project(root: Path) -> Project:
         if models_file and doc:
             models += [LoadedModel(doc, ("models", i), m) for i, m in enumerate(models_file.models)]
 
-    if project is not None:
+    if project is not None and project_doc is not None:
+        errors.extend(_check_project(project, project_doc))
         errors.extend(_cross_check(project, sources, models))
     errors.raise_if_any()
     assert project is not None and project_doc is not None
     return Project(root, project, project_doc, tuple(sources), tuple(models))
+
+
+def _check_project(project: ProjectSpec, doc: YamlDocument) -> list[SpecError]:
+    """Checks inside project.yaml that need more than one key."""
+    if project.default_target in project.targets:
+        return []
+    return [
+        SpecError(
+            doc.locate(("default_target",)),
+            f"unknown default_target '{project.default_target}'",
+            key_path="default_target",
+            expected="one of " + ", ".join(sorted(project.targets)),
+            suggestion=closest(project.default_target, project.targets),
+        )
+    ]
 
 
 def _cross_check(project: ProjectSpec, sources: list[LoadedSource], models: list[LoadedModel]) -> list[SpecError]:

@@ -72,12 +72,6 @@ class ProjectSpec(StrictModel):
     targets: dict[Identifier, Target] = Field(min_length=1)
     vars: dict[Identifier, Any] = Field(default_factory=dict, description="Values templates read as var('x').")
 
-    @model_validator(mode="after")
-    def _default_target_exists(self) -> ProjectSpec:
-        if self.default_target not in self.targets:
-            raise ValueError(f"default_target '{self.default_target}' is not one of the targets {sorted(self.targets)}")
-        return self
-
 
 # --- columns and tests ---------------------------------------------------------
 

@@ -1,0 +1,1 @@
+"""generate: synthetic bronze data from specs/generation.yaml (see README.md for the steps)."""
