@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from c360_compiler.errors import C360RuntimeError, SpecErrors
@@ -191,21 +191,25 @@ def apply_cmd(
 
 
 @contextmanager
-def _model_progress(total: int, quiet: bool) -> Iterator[Callable[[str, str, float | None], None]]:
-    """A rich progress bar with one line per finished model and its timing."""
+def _bar(quiet: bool, counter: str, total: float) -> Iterator[tuple[Progress, TaskID] | None]:
+    """A transient rich progress bar on stderr (None when output must stay machine-readable)."""
     if quiet:
-        yield lambda *_: None
+        yield None
         return
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-    )
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn(counter), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True) as bar:
-        task = bar.add_task("applying", total=total)
+        yield bar, bar.add_task("", total=total)
+
+
+@contextmanager
+def _model_progress(total: int, quiet: bool) -> Iterator[Callable[[str, str, float | None], None]]:
+    """Progress over models, printing one line per finished model with its timing."""
+    with _bar(quiet, "{task.completed}/{task.total}", total) as shown:
 
         def report(model: str, event: str, seconds: float | None) -> None:
+            if shown is None:
+                return
+            bar, task = shown
             if event == "start":
                 bar.update(task, description=f"building {model}")
             else:
@@ -308,21 +312,12 @@ def generate_cmd(
 
 @contextmanager
 def _step_progress(quiet: bool) -> Iterator[Callable[[str, float], None]]:
-    """A rich progress bar driven by (description, fraction done) callbacks."""
-    if quiet:
-        yield lambda *_: None
-        return
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.percentage:>3.0f}%"),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=err, transient=True) as bar:
-        task = bar.add_task("generating", total=1.0)
+    """Progress driven by (description, fraction done) callbacks."""
+    with _bar(quiet, "{task.percentage:>3.0f}%", 1.0) as shown:
 
         def report(step: str, fraction: float) -> None:
-            bar.update(task, description=step, completed=max(0.0, min(1.0, fraction)))
+            if shown is not None:
+                shown[0].update(shown[1], description=step, completed=max(0.0, min(1.0, fraction)))
 
         yield report
 
