@@ -129,7 +129,7 @@ def analyze(project: Project, rendered: list[RenderedModel], catalog: Catalog, e
             schema.setdefault(project.spec.database, {}).setdefault(schema_name, {})[table.name.upper()] = {
                 c.name.upper(): str(c.type) for c in table.columns
             }
-    mapping = MappingSchema(schema, dialect=AUTHORING)
+    mapping = MappingSchema(schema, dialect=AUTHORING, normalize=False)  # names are upper-cased already
     for name in order:
         if name not in parsed:
             continue
