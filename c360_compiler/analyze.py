@@ -251,12 +251,11 @@ def _analyze_model(
         columns.append(Column(name, dtype, descriptions.get(name, "")))
     body_columns = columns
     errors += _kind_errors(model, seen)
-    output_columns = getattr(spec.kind, "output_columns", None)
-    if output_columns is not None:  # kinds that add or rename columns (scd2, segments)
-        columns = [
-            Column(n, t, descriptions.get(n, "")) for n, t in output_columns([(c.name, c.type) for c in columns])
-        ]
-        seen = {c.name for c in columns}
+    # Kinds may add or rename columns (scd2 validity columns, the segment column).
+    columns = [
+        Column(n, t, descriptions.get(n, "")) for n, t in spec.kind.output_columns([(c.name, c.type) for c in columns])
+    ]
+    seen = {c.name for c in columns}
     for i, col in enumerate(spec.columns):
         if col.name.lower() not in seen:
             errors.append(
@@ -410,12 +409,9 @@ def _statements(
     columns = [c.name for c in body_columns]
     modes = MODES if kind.incremental else ("full",)
     out: dict[str, tuple[exp.Expression, ...]] = {}
-    extra: dict[str, Any] = {}
-    template_context = getattr(kind, "template_context", None)
-    if template_context is not None:  # kinds that read more specs (segments rules)
-        extra, problems = template_context(env.project, [(c.name, c.type) for c in body_columns])
-        if problems:
-            return {}, problems
+    extra, problems = kind.template_context(env.project, [(c.name, c.type) for c in body_columns])
+    if problems:
+        return {}, problems
     for mode in modes:
         text = env.render_kind(
             f"{kind.name}.sql.j2",

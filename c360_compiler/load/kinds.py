@@ -29,6 +29,14 @@ class KindBase(StrictModel):
     executor: ClassVar[str] = "sql"
     """`sql` (rendered statements) or `python` (a registered function)."""
 
+    def output_columns(self, columns: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """The model's (name, type) columns given its body's; kinds that add columns override this."""
+        return columns
+
+    def template_context(self, project: Any, columns: list[tuple[str, str]]) -> tuple[dict[str, Any], list[Any]]:
+        """Extra values for the kind template and any spec errors found producing them."""
+        return {}, []
+
 
 class ViewKind(KindBase):
     """A view: recomputed on every read, cheap to build."""
