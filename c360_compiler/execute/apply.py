@@ -100,11 +100,7 @@ def _apply_in_transaction(
     progress: Progress | None,
 ) -> None:
     with adapter.transaction():
-        for removal in plan.removed:
-            noun = "VIEW" if removal.materialization == "view" else "TABLE"
-            adapter.execute(f"DROP {noun} IF EXISTS {adapter.table(removal.schema, removal.model)}")
-            state.forget_model(removal.model)
-            report.dropped.append(removal.model)
+        _drop_removed(plan, adapter, state, report)
         for change in plan.changes:
             model = analysis.models[change.model]
             if progress:
@@ -179,6 +175,11 @@ def _apply_build_aside(
                 except Exception:  # noqa: BLE001 - best-effort cleanup; the original error matters
                     continue
         raise
+    _drop_removed(plan, adapter, state, report)
+
+
+def _drop_removed(plan: Plan, adapter: EngineAdapter, state: StateStore, report: ApplyReport) -> None:
+    """Drop the relations of models removed from the specs and forget their state."""
     for removal in plan.removed:
         noun = "VIEW" if removal.materialization == "view" else "TABLE"
         adapter.execute(f"DROP {noun} IF EXISTS {adapter.table(removal.schema, removal.model)}")
