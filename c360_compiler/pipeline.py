@@ -37,7 +37,13 @@ def compile_project(root: Path) -> Compiled:
     errors += analysis.errors
     if errors:
         raise SpecErrors(errors)
-    return Compiled(project, catalog, env, analysis)
+    compiled = Compiled(project, catalog, env, analysis)
+    from c360_compiler.datatests.build import test_errors  # the tests build on a compiled project
+
+    problems = test_errors(compiled)
+    if problems:
+        raise SpecErrors(problems)
+    return compiled
 
 
 def select(compiled: Compiled, selectors: list[str] | None) -> set[str] | None:

@@ -14,7 +14,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError
 
 from c360_compiler.analyze import AUTHORING, AnalyzedModel
-from c360_compiler.errors import closest
+from c360_compiler.errors import SpecError, closest
 from c360_compiler.load.specs import ColumnTestSpec, ModelTestSpec, Range
 from c360_compiler.pipeline import Compiled
 from c360_compiler.sql_values import literal
@@ -30,6 +30,8 @@ class DataTest:
     kind: str
     failing: exp.Query | None
     error: str = ""
+    key: tuple[str | int, ...] = ()
+    """Where the test is declared, under its model's spec (e.g. ('columns', 2, 'tests', 0))."""
 
 
 class TestCompileError(ValueError):
@@ -53,32 +55,44 @@ def _model_tests(compiled: Compiled, model: AnalyzedModel) -> list[DataTest]:
     table = exp.to_table(model.relation.fqn, dialect=AUTHORING)
     out: list[DataTest] = []
 
-    def add(test_id: str, column: str, kind: str, build: object) -> None:
+    def add(test_id: str, column: str, kind: str, build: object, key: tuple[str | int, ...]) -> None:
         try:
             query = build() if callable(build) else build
-            out.append(DataTest(f"{model.name}.{test_id}", model.name, column, kind, query))
+            out.append(DataTest(f"{model.name}.{test_id}", model.name, column, kind, query, key=key))
         except TestCompileError as exc:
-            out.append(DataTest(f"{model.name}.{test_id}", model.name, column, kind, None, str(exc)))
+            out.append(DataTest(f"{model.name}.{test_id}", model.name, column, kind, None, str(exc), key))
 
-    for col in spec.columns:
+    for c, col in enumerate(spec.columns):
         name = col.name.lower()
         for i, test in enumerate(col.tests):
+            key = ("columns", c, "tests", i)
             if isinstance(test, str):
                 kind = test
                 builder = {"not_null": not_null, "unique": unique}[test]
-                add(f"{name}.{kind}", name, kind, lambda b=builder, n=name: b(table, n))
+                add(f"{name}.{kind}", name, kind, lambda b=builder, n=name: b(table, n), key)
                 continue
             kind, build = _column_test(compiled, table, name, test, columns)
-            add(f"{name}.{kind}.{i}" if kind in ("expression", "range") else f"{name}.{kind}", name, kind, build)
+            test_id = f"{name}.{kind}.{i}" if kind in ("expression", "range") else f"{name}.{kind}"
+            add(test_id, name, kind, build, key)
     for i, test in enumerate(spec.tests):
         kind, build = _model_test(table, test, columns)
-        add(f"{kind}.{i}", "", kind, build)
+        add(f"{kind}.{i}", "", kind, build, ("tests", i))
     kind_tests = getattr(spec.kind, "name", "")
     if kind_tests == "scd2":
         out += _scd2_tests(model, table)
     if kind_tests == "segments":
         out += _segment_tests(compiled, model, table)
     return out
+
+
+def test_errors(compiled: Compiled) -> list[SpecError]:
+    """Declared tests that cannot become SQL, as located spec errors (checked by every compile)."""
+    errors = []
+    for test in compile_tests(compiled):
+        if test.error:
+            loaded = compiled.analysis.models[test.model].rendered.loaded
+            errors.append(SpecError(loaded.locate(*test.key), test.error, key_path=loaded.key_path(*test.key)))
+    return errors
 
 
 # --- column tests ----------------------------------------------------------------

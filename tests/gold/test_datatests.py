@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from _gold_support import REPO
 
-from c360_compiler.datatests import compile_tests, run_tests
+from c360_compiler.datatests import run_tests
+from c360_compiler.errors import SpecErrors
 from c360_compiler.execute.duckdb_adapter import DuckDBAdapter
 from c360_compiler.pipeline import apply_changes, compile_project, plan_changes
 from c360_compiler.sql_values import insert_rows
@@ -145,16 +146,18 @@ def test_every_kind_fails_on_bad_data_with_count_and_sample(project) -> None:
     assert report.to_dict()["results"][0]["test_id"].startswith("parents") is False
 
 
-def test_a_test_on_an_unknown_column_is_an_error_not_a_crash(project, tmp_path: Path) -> None:
-    compiled, adapter = project
+def test_a_test_on_an_unknown_column_is_a_located_compile_error(project, tmp_path: Path) -> None:
+    compiled, _adapter = project
     models = compiled.project.root / "specs" / "models" / "m.yaml"
-    models.write_text(MODELS.replace('expression: "lo <= hi"', 'expression: "lo <= hii"'))
-    compiled = compile_project(compiled.project.root)
-    _load(compiled, adapter, GOOD)
-    broken = next(t for t in compile_tests(compiled) if t.test_id == "items.expression.0")
-    assert broken.failing is None and "did you mean 'hi'" in broken.error
-    result = run_tests(compiled, adapter, {"items"}).by_id()["items.expression.0"]
-    assert result.status == "error" and "unknown column 'hii'" in result.message
+    text = MODELS.replace('expression: "lo <= hi"', 'expression: "lo <= hii"')
+    models.write_text(text)
+    with pytest.raises(SpecErrors) as caught:
+        compile_project(compiled.project.root)
+    (error,) = caught.value.errors
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if "lo <= hii" in row)
+    assert (error.location.file, error.location.line) == ("specs/models/m.yaml", line)
+    assert error.key_path.endswith(".tests[0]") and "unknown column 'hii'" in error.message
+    assert "did you mean 'hi'" in error.message
 
 
 def test_missing_table_is_an_error(project) -> None:
