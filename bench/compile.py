@@ -2,8 +2,9 @@
 
 Run: .venv/bin/python bench/compile.py [--models 500] [--repeat 5]
 
-For each project it prints the compile time (load -> render -> analyze, best of
-`--repeat` warm runs, plus the first cold run), ms per model, and a baseline: bare
+For each project it prints the compile time (load -> render -> analyze): the first run, the
+best of `--repeat` full analyses (analysis cache off) and of cached runs (nothing changed),
+ms per model, and a baseline: bare
 `sqlglot.parse_one(body, read="snowflake").sql("duckdb")` over the same rendered model
 bodies, so the framework's overhead (validation, qualification, typing, lineage,
 templates, both dialects) is visible as a ratio.
@@ -76,17 +77,26 @@ def synthetic_project(dest: Path, n_models: int, seed: int = 0) -> Path:
     return dest
 
 
-def time_compile(root: Path, repeat: int) -> tuple[float, float, Compiled]:
-    """(cold ms, best warm ms, compiled)."""
+def time_compile(root: Path, repeat: int) -> tuple[float, float, float, Compiled]:
+    """(first compile ms, best full analysis ms, best cached ms, compiled).
+
+    Full analysis bypasses the analysis cache; cached runs reuse what the previous compile stored
+    (the everyday `c360 compile` after an edit elsewhere, or with nothing changed).
+    """
     began = time.perf_counter()
-    compiled = compile_project(root)
-    cold = (time.perf_counter() - began) * 1000
-    warm = []
+    compiled = compile_project(root, use_cache=False)
+    first = (time.perf_counter() - began) * 1000
+    full, cached = [], []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        compiled = compile_project(root, use_cache=False)
+        full.append((time.perf_counter() - began) * 1000)
+    compile_project(root)  # fill the cache
     for _ in range(repeat):
         began = time.perf_counter()
         compiled = compile_project(root)
-        warm.append((time.perf_counter() - began) * 1000)
-    return cold, min(warm), compiled
+        cached.append((time.perf_counter() - began) * 1000)
+    return first, min(full), min(cached), compiled
 
 
 def time_baseline(compiled: Compiled, repeat: int) -> float:
@@ -102,14 +112,14 @@ def time_baseline(compiled: Compiled, repeat: int) -> float:
 
 
 def report(label: str, root: Path, repeat: int) -> dict[str, float]:
-    cold, warm, compiled = time_compile(root, repeat)
+    first, full, cached, compiled = time_compile(root, repeat)
     n = len(compiled.analysis.models)
     baseline = time_baseline(compiled, repeat)
-    row = {"models": n, "cold_ms": cold, "warm_ms": warm, "ms_per_model": warm / n, "baseline_ms": baseline}
+    row = {"models": n, "first_ms": first, "full_ms": full, "cached_ms": cached, "baseline_ms": baseline}
     print(
-        f"{label:<22} {n:>5} models  cold {cold:8.1f} ms  warm {warm:8.1f} ms  "
-        f"{warm / n:6.2f} ms/model  | bare sqlglot {baseline:7.1f} ms ({baseline / n:5.2f} ms/model)  "
-        f"overhead x{warm / baseline:5.1f}"
+        f"{label:<18} {n:>4} models  first {first:7.1f} ms  full {full:7.1f} ms ({full / n:5.2f} ms/model)  "
+        f"cached {cached:6.1f} ms  | bare sqlglot {baseline:6.1f} ms  full/bare x{full / baseline:4.1f}  "
+        f"cached/bare x{cached / baseline:4.1f}"
     )
     return row
 
@@ -124,13 +134,17 @@ def main() -> None:
 
     analyze.duckdb_functions()  # one-off DuckDB catalogue read, cached per process
     print(f"one-off setup (DuckDB function list): {(time.perf_counter() - began) * 1000:.0f} ms")
-    repo = report("repo project", REPO, args.repeat)
     with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "repo"
+        for folder in ("specs", "templates"):
+            shutil.copytree(REPO / folder, copy / folder)
+        repo = report("repo project", copy, args.repeat)
         root = synthetic_project(Path(tmp) / "synthetic", args.models)
         report(f"synthetic {args.models}", root, max(1, args.repeat // 2))
     target = 500.0
-    verdict = "OK" if repo["warm_ms"] < target else "SLOW"
-    print(f"target: repo project under {target:.0f} ms -> {verdict} ({repo['warm_ms']:.0f} ms warm)")
+    for key in ("full_ms", "cached_ms"):
+        verdict = "OK" if repo[key] < target else "SLOW"
+        print(f"target: repo project under {target:.0f} ms -> {verdict} ({key} {repo[key]:.0f} ms)")
 
 
 if __name__ == "__main__":

@@ -8,11 +8,12 @@ schemas of its upstream models (derived from their SELECT lists) and sources
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 import sqlglot
@@ -23,6 +24,8 @@ from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import Scope, build_scope
 from sqlglot.schema import MappingSchema
 
+from c360_compiler import __version__
+from c360_compiler.analysis_cache import AnalysisCache
 from c360_compiler.errors import Location, SpecError, closest
 from c360_compiler.graph import CycleError, Graph
 from c360_compiler.load.kinds import KindBase
@@ -33,6 +36,8 @@ AUTHORING = "snowflake"
 DIALECTS: tuple[str, ...] = ("snowflake", "duckdb")
 MODES: tuple[str, ...] = ("full", "incremental")
 NUMERIC_AGGREGATES = (exp.Sum, exp.Avg, exp.Stddev, exp.Variance)
+CACHE_FORMAT = 1
+"""Bumped when what an analysis produces changes shape or meaning."""
 
 
 @dataclass(frozen=True)
@@ -47,15 +52,29 @@ class AnalyzedModel:
     """A model ready to plan and execute: typed columns, lineage, statements per dialect and mode."""
 
     rendered: RenderedModel
-    query: exp.Query
+    query_sql: str
+    """The qualified body in Snowflake SQL (stored in the warehouse state for change classification)."""
     columns: tuple[Column, ...]
     depends_on: tuple[str, ...]
     sources: tuple[str, ...]
     lineage: dict[str, tuple[str, ...]]
-    statements: dict[str, tuple[exp.Expression, ...]]
     sql: dict[str, dict[str, tuple[str, ...]]]
+    """Statement texts per dialect and mode (`full`, `incremental`)."""
     spec_hash: str
     sql_hash: str
+
+    @cached_property
+    def query(self) -> exp.Query:
+        """The qualified body as a sqlglot AST."""
+        return sqlglot.parse_one(self.query_sql, dialect=AUTHORING)  # type: ignore[return-value]
+
+    @cached_property
+    def statements(self) -> dict[str, tuple[exp.Expression, ...]]:
+        """Statement ASTs in Snowflake SQL per mode (engines without transactional DDL rewrite these)."""
+        return {
+            mode: tuple(sqlglot.parse_one(text, dialect=AUTHORING) for text in texts)
+            for mode, texts in self.sql[AUTHORING].items()
+        }
 
     @property
     def name(self) -> str:
@@ -89,8 +108,18 @@ def duckdb_functions() -> frozenset[str]:
     return frozenset(r[0] for r in rows)
 
 
-def analyze(project: Project, rendered: list[RenderedModel], catalog: Catalog, env: TemplateEnv) -> Analysis:
-    """Parse all bodies, build the DAG, then qualify and transpile model by model in order."""
+def analyze(
+    project: Project,
+    rendered: list[RenderedModel],
+    catalog: Catalog,
+    env: TemplateEnv,
+    cache: AnalysisCache | None = None,
+) -> Analysis:
+    """Parse all bodies, build the DAG, then qualify and transpile model by model in order.
+
+    Models whose inputs are unchanged since a previous compile come from `cache`.
+    """
+    cache = cache or AnalysisCache.disabled()
     result = Analysis()
     parsed: dict[str, exp.Query] = {}
     reads: dict[str, list[Relation]] = {}
@@ -136,7 +165,15 @@ def analyze(project: Project, rendered: list[RenderedModel], catalog: Catalog, e
         model = by_name[name]
         if any(dep not in result.models for dep in result.graph.parents(name)):
             continue  # an upstream model failed; its errors are already reported
-        analyzed, problems = _analyze_model(model, parsed[name], reads[name], mapping, env, result.graph.parents(name))
+        key = _cache_key(model, reads[name], mapping, env)
+        entry = cache.get(key)
+        if entry is None:
+            entry, problems = _analyze_model(model, parsed[name], mapping, env)
+            if entry is not None:
+                cache.put(key, entry)
+        else:
+            problems = []
+        analyzed = _assemble(model, entry, reads[name], result.graph.parents(name)) if entry else None
         result.errors += problems
         if analyzed is not None:
             result.models[name] = analyzed
@@ -206,15 +243,52 @@ def _dependencies(model: RenderedModel, query: exp.Query, catalog: Catalog) -> t
     return list(deps.values()), errors
 
 
+def _cache_key(model: RenderedModel, reads: list[Relation], mapping: MappingSchema, env: TemplateEnv) -> str:
+    """Everything an analysis depends on, hashed: change any of it and the model is analysed again."""
+    spec = model.loaded.spec
+    payload = {
+        "format": CACHE_FORMAT,
+        "versions": [__version__, sqlglot.__version__, _duckdb_version()],
+        "this": model.relation.fqn,
+        "body": model.body,
+        "spec": spec.model_dump(mode="json"),
+        "reads": {r.fqn: mapping.find(exp.to_table(r.fqn)) for r in sorted(reads, key=lambda r: r.fqn)},
+        "templates": env.fingerprint,
+        "kind_inputs": spec.kind.cache_inputs(env.project),
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@cache
+def _duckdb_version() -> str:
+    """The installed DuckDB (its function list decides what compiles), read without importing it."""
+    return importlib.metadata.version("duckdb")
+
+
+def _assemble(model: RenderedModel, entry: dict[str, Any], reads: list[Relation], parents: list[str]) -> AnalyzedModel:
+    """An AnalyzedModel from an analysis result (fresh or cached)."""
+    sql = {d: {m: tuple(t) for m, t in modes.items()} for d, modes in entry["sql"].items()}
+    return AnalyzedModel(
+        rendered=model,
+        query_sql=entry["query_sql"],
+        columns=tuple(Column(*c) for c in entry["columns"]),
+        depends_on=tuple(parents),
+        sources=tuple(sorted(r.fqn for r in reads if r.kind == "source")),
+        lineage={k: tuple(v) for k, v in entry["lineage"].items()},
+        sql=sql,
+        spec_hash=_hash(model.loaded.spec.model_dump(mode="json")),
+        sql_hash=_hash({m: list(t) for m, t in sql[AUTHORING].items()}),
+    )
+
+
 def _analyze_model(
     model: RenderedModel,
     query: exp.Query,
-    reads: list[Relation],
     mapping: MappingSchema,
     env: TemplateEnv,
-    parents: list[str],
-) -> tuple[AnalyzedModel | None, list[SpecError]]:
-    """Qualify, type and check one model (its parsed body is qualified in place), then render its statements."""
+) -> tuple[dict[str, Any] | None, list[SpecError]]:
+    """Qualify, type and check one model (its parsed body is qualified in place), then render and transpile
+    its statements. Returns a JSON-able result (the cache entry) or the errors found."""
     loaded = model.loaded
     spec = loaded.spec
     try:
@@ -294,20 +368,12 @@ def _analyze_model(
     if errors:
         return None, errors
 
-    spec_hash = _hash(spec.model_dump(mode="json"))
-    sql_hash = _hash({m: list(t) for m, t in sql[AUTHORING].items()})
-    return AnalyzedModel(
-        rendered=model,
-        query=qualified,
-        columns=tuple(columns),
-        depends_on=tuple(parents),
-        sources=tuple(sorted(r.fqn for r in reads if r.kind == "source")),
-        lineage=column_lineage(qualified),
-        statements=statements,
-        sql=sql,
-        spec_hash=spec_hash,
-        sql_hash=sql_hash,
-    ), []
+    return {
+        "query_sql": qualified.sql(AUTHORING),
+        "columns": [[c.name, c.type, c.description] for c in columns],
+        "lineage": column_lineage(qualified),
+        "sql": {d: {m: list(t) for m, t in modes.items()} for d, modes in sql.items()},
+    }, []
 
 
 def _qualify_error(model: RenderedModel, query: exp.Query, mapping: MappingSchema, message: str) -> SpecError:

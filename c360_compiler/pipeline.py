@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from c360_compiler.analysis_cache import AnalysisCache
 from c360_compiler.analyze import Analysis, analyze
 from c360_compiler.errors import C360RuntimeError, SpecError, SpecErrors, closest
 from c360_compiler.execute.apply import ApplyReport, Progress, apply_plan
@@ -27,13 +28,18 @@ class Compiled:
     analysis: Analysis
 
 
-def compile_project(root: Path) -> Compiled:
-    """Load, render and analyse; raises SpecErrors with every problem found."""
+def compile_project(root: Path, *, use_cache: bool = True) -> Compiled:
+    """Load, render and analyse; raises SpecErrors with every problem found.
+
+    Models whose inputs did not change since the last compile come from the project's analysis cache.
+    """
     project = load_project(root)
     catalog = Catalog(project)
     env = TemplateEnv(project)
     rendered, errors = render_models(project, env, catalog)
-    analysis = analyze(project, rendered, catalog, env)
+    cache = AnalysisCache.for_project(project.root) if use_cache else AnalysisCache.disabled()
+    analysis = analyze(project, rendered, catalog, env, cache)
+    cache.save()
     errors += analysis.errors
     if errors:
         raise SpecErrors(errors)

@@ -7,6 +7,7 @@ analysed body into the statements that materialise it.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -98,6 +99,18 @@ class TemplateEnv:
             module = self.env.get_template(name).module
             macros.update({k: v for k, v in vars(module).items() if not k.startswith("_")})
         return macros
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """A hash of every SQL template and macro this environment can load."""
+        digest = hashlib.sha256()
+        loader = self.env.loader
+        assert loader is not None
+        for name in sorted(self.env.list_templates(filter_func=lambda n: n.startswith("sql/"))):
+            source, _filename, _uptodate = loader.get_source(self.env, name)
+            digest.update(name.encode() + b"\0" + source.encode() + b"\0")
+        digest.update(repr(sorted(self.context.items())).encode())
+        return digest.hexdigest()
 
     def render_kind(self, template: str, **context: Any) -> str:
         """Render `templates/sql/<template>` with `context`."""

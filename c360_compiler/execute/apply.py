@@ -247,7 +247,7 @@ def _record(
             schema_name=rel.schema,
             spec_hash=model.spec_hash,
             sql_hash=model.sql_hash,
-            query_sql=model.query.sql(AUTHORING),
+            query_sql=model.query_sql,
             columns=[c.name for c in model.columns],
             input_fingerprint=plan.fingerprints.get(model.name, ""),
             applied_at=_now(),

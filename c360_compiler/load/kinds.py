@@ -37,6 +37,10 @@ class KindBase(StrictModel):
         """Extra values for the kind template and any spec errors found producing them."""
         return {}, []
 
+    def cache_inputs(self, project: Any) -> str:
+        """Text of anything besides the model spec that shapes this kind's SQL (part of the analysis cache key)."""
+        return ""
+
 
 class ViewKind(KindBase):
     """A view: recomputed on every read, cheap to build."""
@@ -162,6 +166,13 @@ class SegmentsKind(KindBase):
 
         segmentation, problems = load_segmentation(project, self.rules_file, columns)
         return {"segmentation": segmentation}, problems
+
+    def cache_inputs(self, project: Any) -> str:
+        """The rules file: editing a threshold must re-render the model."""
+        try:
+            return (project.specs_dir / self.rules_file).read_text(encoding="utf-8")
+        except OSError:
+            return ""
 
 
 KINDS: tuple[type[KindBase], ...] = (
