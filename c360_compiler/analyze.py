@@ -11,7 +11,6 @@ import hashlib
 import importlib.metadata
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from typing import Any
@@ -21,21 +20,20 @@ from sqlglot import exp
 from sqlglot.errors import ErrorLevel, OptimizeError, ParseError, UnsupportedError
 from sqlglot.optimizer.annotate_types import annotate_types
 from sqlglot.optimizer.qualify import qualify
-from sqlglot.optimizer.scope import Scope, build_scope
 from sqlglot.schema import MappingSchema
 
 from c360_compiler import __version__
 from c360_compiler.analysis_cache import AnalysisCache
+from c360_compiler.dialects import AUTHORING, DIALECTS
 from c360_compiler.errors import Location, SpecError, closest
 from c360_compiler.graph import CycleError, Graph
+from c360_compiler.lineage import column_lineage
 from c360_compiler.load.kinds import KindBase
 from c360_compiler.load.project import Project
 from c360_compiler.render import Catalog, Relation, RenderedModel, TemplateEnv, sql_location
+from c360_compiler.sql_checks import cte_names, kind_errors, qualify_error, type_errors
 
-AUTHORING = "snowflake"
-DIALECTS: tuple[str, ...] = ("snowflake", "duckdb")
 MODES: tuple[str, ...] = ("full", "incremental")
-NUMERIC_AGGREGATES = (exp.Sum, exp.Avg, exp.Stddev, exp.Variance)
 CACHE_FORMAT = 1
 """Bumped when what an analysis produces changes shape or meaning."""
 
@@ -210,13 +208,9 @@ def _parse_body(model: RenderedModel) -> tuple[exp.Query | None, list[SpecError]
     return statements[0], []
 
 
-def _cte_names(query: exp.Expression) -> set[str]:
-    return {cte.alias_or_name.upper() for cte in query.find_all(exp.CTE)}
-
-
 def _dependencies(model: RenderedModel, query: exp.Query, catalog: Catalog) -> tuple[list[Relation], list[SpecError]]:
     """Relations a body reads; a table that is neither a model, a source nor a CTE is an error."""
-    ctes = _cte_names(query)
+    ctes = cte_names(query)
     deps: dict[str, Relation] = {}
     errors: list[SpecError] = []
     for table in query.find_all(exp.Table):
@@ -302,7 +296,7 @@ def _analyze_model(
         )
     except OptimizeError as exc:
         original = sqlglot.parse_one(model.body, dialect=AUTHORING)  # qualify may have half-rewritten `query`
-        return None, [_qualify_error(model, original, mapping, str(exc))]
+        return None, [qualify_error(model, original, mapping, str(exc))]
     typed = annotate_types(qualified, schema=mapping, dialect=AUTHORING)
 
     errors: list[SpecError] = []
@@ -324,7 +318,7 @@ def _analyze_model(
         dtype = projection.type.sql(AUTHORING) if projection.type else "UNKNOWN"
         columns.append(Column(name, dtype, descriptions.get(name, "")))
     body_columns = columns
-    errors += _kind_errors(model, seen)
+    errors += kind_errors(model, seen)
     # Kinds may add or rename columns (scd2 validity columns, the segment column).
     columns = [
         Column(n, t, descriptions.get(n, "")) for n, t in spec.kind.output_columns([(c.name, c.type) for c in columns])
@@ -351,7 +345,7 @@ def _analyze_model(
                     suggestion=closest(key, seen),
                 )
             )
-    errors += _type_errors(model, typed)
+    errors += type_errors(model, typed)
     if errors:
         return None, errors
 
@@ -374,96 +368,6 @@ def _analyze_model(
         "lineage": column_lineage(qualified),
         "sql": {d: {m: list(t) for m, t in modes.items()} for d, modes in sql.items()},
     }, []
-
-
-def _qualify_error(model: RenderedModel, query: exp.Query, mapping: MappingSchema, message: str) -> SpecError:
-    loaded = model.loaded
-    match = re.search(r"Column '([^']+)' could not be resolved", message)
-    if not match:
-        return SpecError(loaded.locate("sql"), f"cannot resolve SQL: {message}", key_path=loaded.key_path("sql"))
-    column = match.group(1)
-    available: dict[str, list[str]] = {}
-    ctes = _cte_names(query)
-    for table in query.find_all(exp.Table):
-        if table.db and table.name.upper() not in ctes:
-            for name in mapping.column_names(table):
-                available.setdefault(name.lower(), []).append(table.name)
-    owners = available.get(column.lower(), [])
-    location = sql_location(loaded, loaded.spec.sql, rf"\b{re.escape(column)}\b")
-    if len(owners) > 1:
-        return SpecError(
-            location,
-            f"ambiguous column '{column.lower()}' (in {', '.join(sorted(set(owners)))})",
-            key_path=loaded.key_path("sql"),
-            expected="a column qualified by its table alias",
-        )
-    return SpecError(
-        location,
-        f"unknown column '{column.lower()}'",
-        key_path=loaded.key_path("sql"),
-        expected="a column of the tables read",
-        suggestion=closest(column.lower(), available),
-    )
-
-
-def _type_errors(model: RenderedModel, typed: exp.Expression) -> list[SpecError]:
-    """Errors sqlglot's type annotation makes visible: numeric aggregates over text, non-boolean filters."""
-    loaded = model.loaded
-    errors = []
-    for agg in typed.find_all(*NUMERIC_AGGREGATES):
-        arg = agg.this
-        if arg is not None and arg.type is not None and arg.type.is_type(*exp.DataType.TEXT_TYPES):
-            errors.append(
-                SpecError(
-                    sql_location(loaded, loaded.spec.sql, rf"\b{agg.key}\s*\("),
-                    f"{agg.key.upper()} over text expression '{arg.sql(AUTHORING)}'",
-                    key_path=loaded.key_path("sql"),
-                    expected="a numeric argument",
-                )
-            )
-    for where in typed.find_all(exp.Where):
-        cond = where.this
-        if (
-            cond.type is not None
-            and cond.type.this
-            not in (
-                exp.DataType.Type.BOOLEAN,
-                exp.DataType.Type.UNKNOWN,
-                exp.DataType.Type.NULL,
-            )
-            and isinstance(cond, exp.Column | exp.Literal)
-        ):
-            errors.append(
-                SpecError(
-                    sql_location(loaded, loaded.spec.sql, r"\bwhere\b"),
-                    f"WHERE condition '{cond.sql(AUTHORING)}' is {cond.type.sql(AUTHORING)}, not boolean",
-                    key_path=loaded.key_path("sql"),
-                    expected="a boolean condition",
-                )
-            )
-    return errors
-
-
-def _kind_errors(model: RenderedModel, outputs: set[str]) -> list[SpecError]:
-    """Columns a kind names must be produced by the SQL."""
-    loaded = model.loaded
-    kind = loaded.spec.kind
-    named: list[tuple[str, str]] = []
-    for field_name in ("unique_key", "time_column", "updated_at", "check_cols", "type1_cols"):
-        value = getattr(kind, field_name, None)
-        for col in [value] if isinstance(value, str) else value or []:
-            named.append((field_name, col))
-    return [
-        SpecError(
-            loaded.locate("kind", field_name),
-            f"{field_name} '{col}' is not an output column",
-            key_path=loaded.key_path("kind", field_name),
-            expected="one of " + ", ".join(sorted(outputs)),
-            suggestion=closest(col, outputs),
-        )
-        for field_name, col in named
-        if col.lower() not in outputs
-    ]
 
 
 def _statements(
@@ -535,53 +439,6 @@ def _transpile(
                         )
                     )
     return tuple(texts), errors
-
-
-def column_lineage(query: exp.Query) -> dict[str, tuple[str, ...]]:
-    """For each output column, the `SCHEMA.TABLE.column` source columns it is computed from."""
-    root = build_scope(query)
-    if root is None:
-        return {}
-    names = [p.alias_or_name.lower() for p in query.selects]
-    found: dict[str, set[str]] = {n: set() for n in names}
-    for branch in _branches(root):
-        for name, projection in zip(names, branch.expression.selects, strict=False):
-            _trace(branch, projection, found[name], depth=0)
-    return {n: tuple(sorted(found[n])) for n in names}
-
-
-def _branches(scope: Scope) -> Iterator[Scope]:
-    """The SELECT scopes of a scope: itself, or every branch of a UNION / INTERSECT / EXCEPT."""
-    if scope.set_operation_scopes:
-        for child in scope.set_operation_scopes:
-            yield from _branches(child)
-    else:
-        yield scope
-
-
-def _trace(scope: Scope, node: exp.Expression, found: set[str], depth: int) -> None:
-    """Follow the columns of `node` through CTEs and subqueries down to base tables."""
-    if depth > 32:
-        return
-    for column in node.find_all(exp.Column):
-        source = scope.sources.get(column.table)
-        if isinstance(source, exp.Table):
-            found.add(f"{source.db}.{source.name}.{column.name}".upper())
-        elif isinstance(source, Scope):
-            for branch in _branches(source):
-                selects = branch.expression.selects
-                index = _output_index(source, column.name)
-                if index is not None and index < len(selects):
-                    _trace(branch, selects[index], found, depth + 1)
-
-
-def _output_index(scope: Scope, name: str) -> int | None:
-    """Position of output column `name` of a scope (set operations name columns by their first branch)."""
-    first = next(_branches(scope))
-    for i, projection in enumerate(first.expression.selects):
-        if projection.alias_or_name.upper() == name.upper():
-            return i
-    return None
 
 
 def _hash(payload: Any) -> str:

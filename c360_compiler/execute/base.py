@@ -18,7 +18,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel
 
-AUTHORING_DIALECT = "snowflake"
+from c360_compiler.dialects import AUTHORING
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class QueryResult:
 class EngineAdapter(abc.ABC):
     """Shared behaviour of warehouse adapters."""
 
-    dialect: ClassVar[str] = AUTHORING_DIALECT
+    dialect: ClassVar[str] = AUTHORING
     """sqlglot dialect name statements are transpiled to."""
     SUPPORTS_TRANSACTIONAL_DDL: ClassVar[bool] = False
     """True when CREATE/DROP roll back with the transaction (whole apply in one transaction)."""
@@ -57,7 +57,7 @@ class EngineAdapter(abc.ABC):
 
     def transpile(self, sql: str | exp.Expression) -> str:
         """Snowflake SQL (text or AST) -> this engine's SQL; unsupported constructs raise."""
-        expression = sqlglot.parse_one(sql, dialect=AUTHORING_DIALECT) if isinstance(sql, str) else sql
+        expression = sqlglot.parse_one(sql, dialect=AUTHORING) if isinstance(sql, str) else sql
         return expression.sql(dialect=self.dialect, unsupported_level=ErrorLevel.RAISE, pretty=True)
 
     def table(self, schema: str, name: str) -> str:
