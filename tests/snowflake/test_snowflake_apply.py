@@ -12,9 +12,7 @@ from sf_support import (
     apply_all,
     build,
     edit,
-    fake_snowflake,  # noqa: F401 - fixture
     rows_of,
-    sf_env,  # noqa: F401 - fixture
     snowflake_project,
     staged_leftovers,
 )

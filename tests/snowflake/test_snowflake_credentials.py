@@ -11,8 +11,6 @@ import snowflake.connector  # noqa: TID253 - tests may import the driver; the pa
 from sf_support import (
     ENV,
     QUIET_FAKESNOW,
-    fake_snowflake,  # noqa: F401 - fixture
-    sf_env,  # noqa: F401 - fixture
     snowflake_project,
 )
 from typer.testing import CliRunner

@@ -8,10 +8,8 @@ from pathlib import Path
 import pytest
 from sf_support import (
     QUIET_FAKESNOW,
-    fake_snowflake,  # noqa: F401 - fixture
     normalise,
     rows_of,
-    sf_env,  # noqa: F401 - fixture
     snowflake_project,
 )
 

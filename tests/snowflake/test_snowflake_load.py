@@ -22,10 +22,8 @@ from sf_support import (
     apply_all,
     bronze_rows,
     build,
-    fake_snowflake,  # noqa: F401 - fixture
     load_bronze,
     rows_of,
-    sf_env,  # noqa: F401 - fixture
     snowflake_project,
     staged_leftovers,
 )

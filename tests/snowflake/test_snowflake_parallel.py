@@ -15,10 +15,8 @@ from sf_support import (
     SILVER_VIEWS,
     STAGED,
     apply_all,
-    fake_snowflake,  # noqa: F401 - fixture
     load_bronze,
     rows_of,
-    sf_env,  # noqa: F401 - fixture
     snowflake_project,
     staged_leftovers,
 )
