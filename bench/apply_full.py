@@ -4,7 +4,7 @@ Prints per-model wall time, peak RSS, the p95 latency of "a customer's 1,000 lat
 transactions" over ~200 random customers, and the ratio of the generated fact build against a
 hand-written baseline CTAS of the same fact. Usage:
 
-    .venv/bin/python bench/apply_full.py [--profile full|small|tiny] [--dir /tmp/c360_bench]
+    .venv/bin/python bench/apply_full.py [--profile full|small|tiny] [--dir DIR]
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import resource
 import shutil
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -46,7 +47,7 @@ def peak_rss_gib() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--profile", default="full")
-    parser.add_argument("--dir", default="/tmp/c360_bench")
+    parser.add_argument("--dir", default=str(Path(tempfile.gettempdir()) / "c360_bench"))
     parser.add_argument("--reuse", action="store_true", help="keep generated bronze data if present")
     args = parser.parse_args()
     root = Path(args.dir)
