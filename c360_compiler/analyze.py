@@ -250,7 +250,7 @@ def _cache_key(model: RenderedModel, reads: list[Relation], mapping: MappingSche
         "templates": env.fingerprint,
         "kind_inputs": spec.kind.cache_inputs(env.project),
     }
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+    return _digest(payload)
 
 
 @cache
@@ -441,5 +441,11 @@ def _transpile(
     return tuple(texts), errors
 
 
+def _digest(payload: Any) -> str:
+    """SHA-256 of a JSON-able payload with sorted keys."""
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
 def _hash(payload: Any) -> str:
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    """The short hash shown in the manifest and stored as model state."""
+    return _digest(payload)[:16]

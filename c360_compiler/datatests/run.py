@@ -18,6 +18,7 @@ from sqlglot import exp
 
 from c360_compiler.datatests.build import DataTest, compile_tests
 from c360_compiler.execute.base import EngineAdapter
+from c360_compiler.execute.state import utc_now
 from c360_compiler.pipeline import Compiled
 from c360_compiler.sql_values import insert_rows
 
@@ -156,7 +157,7 @@ def store_results(adapter: EngineAdapter, meta_schema: str, report: TestReport) 
     adapter.execute(f"CREATE TABLE IF NOT EXISTS {table} ({columns})")
     if not report.results:
         return
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    now = utc_now()
     rows = [
         {
             "run_id": report.run_id,

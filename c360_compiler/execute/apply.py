@@ -9,7 +9,6 @@ leaves the live ones untouched.
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 import uuid
 from collections.abc import Callable
@@ -21,7 +20,7 @@ from sqlglot import exp
 from c360_compiler.analyze import AUTHORING, Analysis, AnalyzedModel
 from c360_compiler.errors import C360RuntimeError
 from c360_compiler.execute.base import EngineAdapter
-from c360_compiler.execute.state import ModelState, RunLogEntry, StateStore
+from c360_compiler.execute.state import ModelState, RunLogEntry, StateStore, utc_now
 from c360_compiler.plan import Change, Plan
 
 STAGED_SUFFIX = "__C360_NEXT"
@@ -83,7 +82,7 @@ def apply_plan(
                 None,
                 0.0,
                 str(failure.cause or failure)[:2000],
-                _now(),
+                utc_now(),
             )
         )
         raise
@@ -250,14 +249,10 @@ def _record(
             query_sql=model.query_sql,
             columns=[c.name for c in model.columns],
             input_fingerprint=plan.fingerprints.get(model.name, ""),
-            applied_at=_now(),
+            applied_at=utc_now(),
             row_count=rows,
             run_id=report.run_id,
         )
     )
-    state.log(RunLogEntry(report.run_id, model.name, change.action, "success", rows, round(seconds, 3), "", _now()))
+    state.log(RunLogEntry(report.run_id, model.name, change.action, "success", rows, round(seconds, 3), "", utc_now()))
     report.results.append(ModelResult(model.name, change.action, rows, seconds))
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)

@@ -122,7 +122,8 @@ class StateStore:
         self.ensure()
         self.adapter.execute(exp.delete(self.table("SOURCE_STATE"), where=_eq("source_table", source_fqn)))
         self._insert(
-            "SOURCE_STATE", {"source_table": source_fqn, "fingerprint": fingerprint, "rows": rows, "loaded_at": _now()}
+            "SOURCE_STATE",
+            {"source_table": source_fqn, "fingerprint": fingerprint, "rows": rows, "loaded_at": utc_now()},
         )
 
     def record_model(self, state: ModelState) -> None:
@@ -156,5 +157,6 @@ def _eq(column: str, value: str) -> exp.Expression:
     return exp.column(column).eq(exp.Literal.string(value))
 
 
-def _now() -> dt.datetime:
+def utc_now() -> dt.datetime:
+    """Now in UTC, naive and to the second: how every meta-schema timestamp is stored."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)

@@ -9,7 +9,8 @@ import yaml
 from c360_testkit import bronze_rows, copy_project, load_bronze  # noqa: F401 - re-exported to the tests
 
 from c360_compiler.errors import SpecErrors
-from c360_compiler.pipeline import Compiled, compile_project
+from c360_compiler.execute.connect import connect
+from c360_compiler.pipeline import Compiled, apply_changes, compile_project, plan_changes
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -89,3 +90,15 @@ def set_project_vars(root: Path, **values: object) -> None:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     data.setdefault("vars", {}).update(values)
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+
+def apply_once(root: Path) -> Compiled:
+    """Compile `root`, load the fixture bronze rows into its local warehouse and apply every model."""
+    compiled = compile_project(root)
+    adapter = connect(compiled.project)
+    try:
+        load_bronze(compiled.project, adapter)
+        apply_changes(compiled, adapter, plan_changes(compiled, adapter))
+    finally:
+        adapter.close()
+    return compiled

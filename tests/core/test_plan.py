@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _support import fresh_project, load_bronze, model_yaml, models_file
+from _support import apply_once, fresh_project, model_yaml, models_file
 
 from c360_compiler.execute.connect import connect
 from c360_compiler.execute.duckdb_adapter import DuckDBAdapter
@@ -38,13 +38,7 @@ def applied(tmp_path: Path) -> Path:
     """A project with gold tables applied once on fixture bronze data."""
     root = fresh_project(tmp_path / "p")
     _write(root)
-    compiled = compile_project(root)
-    adapter = connect(compiled.project)
-    try:
-        load_bronze(compiled.project, adapter)
-        apply_changes(compiled, adapter, plan_changes(compiled, adapter))
-    finally:
-        adapter.close()
+    apply_once(root)
     return root
 
 

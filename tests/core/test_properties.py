@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import sqlglot
-from _support import LOCATED, fresh_project, load_bronze, model_yaml, models_file
+from _support import LOCATED, apply_once, fresh_project, model_yaml, models_file
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -17,9 +17,8 @@ from c360_compiler.analyze import DIALECTS
 from c360_compiler.cli import app
 from c360_compiler.emit import emit, manifest
 from c360_compiler.errors import SpecErrors
-from c360_compiler.execute.connect import connect
 from c360_compiler.load.project import load_project
-from c360_compiler.pipeline import apply_changes, compile_project, plan_changes
+from c360_compiler.pipeline import compile_project
 
 SETTINGS = settings(deadline=None, max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
 EXPRESSIONS = (
@@ -172,13 +171,7 @@ def corruptions(draw: st.DrawFn) -> tuple[str, str]:
 def warehouse_bytes(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     """The bytes of a warehouse file after one successful apply of the base project."""
     root = fresh_project(tmp_path_factory.mktemp("base") / "p", {"gold.yaml": BASE})
-    compiled = compile_project(root)
-    adapter = connect(compiled.project)
-    try:
-        load_bronze(compiled.project, adapter)
-        apply_changes(compiled, adapter, plan_changes(compiled, adapter))
-    finally:
-        adapter.close()
+    apply_once(root)
     return (root / "warehouse/customer_analytics.duckdb").read_bytes()
 
 
